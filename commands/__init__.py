@@ -1,0 +1,9 @@
+"""The command registry shared by the one-shot CLI and the REPL.
+
+Importing this package registers every command; handlers call core and return data (results.py).
+"""
+
+from commands import tasks as _tasks  # noqa: F401  (registers the task commands)
+from commands.registry import REGISTRY, Command, Context, build_parser, dispatch
+
+__all__ = ["REGISTRY", "Command", "Context", "build_parser", "dispatch"]

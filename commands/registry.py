@@ -1,0 +1,139 @@
+"""One table of commands, filled by a decorator; parsing, help and completion come from it."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NoReturn, Protocol
+
+from core.errors import UsageError
+from core.model import Task
+from core.state import AppState
+
+
+class Forms(Protocol):
+    """Interactive forms the REPL offers; the one-shot CLI has none."""
+
+    def task_form(
+        self, initial: dict[str, Any] | None, known_tags: list[str]
+    ) -> dict[str, Any] | None:
+        """Ask for a task's fields; None when the user cancels."""
+        ...
+
+
+@dataclass
+class Context:
+    """What a handler may use: the state, a way to ask yes/no, and forms when interactive."""
+
+    state: AppState
+    confirm: Callable[[str, Sequence[Task]], bool]
+    interactive: bool = False
+    forms: Forms | None = None
+    now: Callable[[], datetime] = datetime.now
+
+
+Handler = Callable[[Context, argparse.Namespace], Any]
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argparse argument: its flags and keyword arguments."""
+
+    flags: tuple[str, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def arg(*flags: str, **options: Any) -> Arg:
+    return Arg(flags, options)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    handler: Handler
+    args: tuple[Arg, ...] = ()
+    aliases: tuple[str, ...] = ()
+    interactive_only: bool = False  # e.g. `clear`, `quit`: meaningless in one-shot mode
+
+    def options(self) -> list[str]:
+        """Long and short flags, for completion."""
+        return [f for a in self.args for f in a.flags if f.startswith("-")]
+
+
+REGISTRY: dict[str, Command] = {}
+
+
+def command(
+    name: str, help: str, *args: Arg, aliases: tuple[str, ...] = (), interactive_only: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register a handler under `name` (and its aliases)."""
+
+    def register(handler: Handler) -> Handler:
+        cmd = Command(name, help, handler, args, aliases, interactive_only)
+        for key in (name, *aliases):
+            REGISTRY[key] = cmd
+        return handler
+
+    return register
+
+
+def commands() -> list[Command]:
+    """Each command once, in name order."""
+    return sorted({id(c): c for c in REGISTRY.values()}.values(), key=lambda c: c.name)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting: errors are one line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser(prog: str, interactive: bool = False) -> argparse.ArgumentParser:
+    """A parser with one sub-command per registered command."""
+    parser = _Parser(prog=prog, description="tasksafe: a task manager that never loses a task")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for cmd in commands():
+        if cmd.interactive_only and not interactive:
+            continue
+        sub = subs.add_parser(
+            cmd.name, help=cmd.help, description=cmd.help, aliases=list(cmd.aliases)
+        )
+        for a in cmd.args:
+            sub.add_argument(*a.flags, **a.options)
+    return parser
+
+
+def dispatch(ctx: Context, args: argparse.Namespace) -> Any:
+    """Run the handler the parsed arguments name and return its result."""
+    return REGISTRY[args.command].handler(ctx, args)
+
+
+def parse_ids(text: str) -> list[int]:
+    """`3`, `5-7`, `3,5-7` as ids; argparse type for id arguments."""
+    ids: list[int] = []
+    for part in filter(None, text.split(",")):
+        first, sep, last = part.partition("-")
+        try:
+            lo, hi = int(first), int(last) if sep else int(first)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a task id or range: {part!r}") from None
+        if lo < 1 or hi < lo or hi - lo > 10_000:
+            raise argparse.ArgumentTypeError(f"not a valid id range: {part!r}")
+        ids.extend(range(lo, hi + 1))
+    return ids
+
+
+def task_id(text: str) -> int:
+    ids = parse_ids(text)
+    if len(ids) != 1:
+        raise argparse.ArgumentTypeError(f"one task id, not {text!r}")
+    return ids[0]
+
+
+def flatten_ids(groups: Sequence[Sequence[int]]) -> list[int]:
+    """Ids from several arguments, each once, in the order given."""
+    return list(dict.fromkeys(i for group in groups for i in group))

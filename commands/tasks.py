@@ -1,0 +1,185 @@
+"""The task commands: add, list, show, edit, done, undone, delete."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from typing import Any
+
+from commands import filters
+from commands.registry import Context, arg, command, flatten_ids, parse_ids, task_id
+from commands.results import (
+    JsonOutput,
+    Message,
+    StatusChanged,
+    TaskDetail,
+    TaskEdited,
+    TasksAdded,
+    TasksDeleted,
+    TaskTable,
+)
+from core.errors import InvalidValueError, UsageError
+from core.model import check_priority
+
+
+def priority(text: str) -> int:
+    """argparse type: 1, 2, 3 (also p1..p3, high, normal, low)."""
+    words = {"high": 1, "normal": 2, "low": 3}
+    try:
+        return words.get(text.lower()) or check_priority(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def due_value(text: str, now: datetime) -> str | None:
+    """What the user typed after --due, as a stored due (`none` or empty clears it)."""
+    if text.strip().lower() in ("", "none", "-"):
+        return None
+    from core.dates import parse_due
+
+    try:
+        return parse_due(text, now)
+    except ValueError as e:
+        raise InvalidValueError(str(e)) from None
+
+
+def known_tags(ctx: Context) -> list[str]:
+    return sorted({tag for t in ctx.state.tasks for tag in t.tags})
+
+
+JSON = arg("--json", action="store_true", help="print the records exactly as stored, as JSON")
+IDS = arg("ids", nargs="+", type=parse_ids, metavar="ID", help="task ids or ranges: 3 5-7")
+
+
+@command(
+    "add",
+    "add a task (with no name in the REPL: a form)",
+    arg("name", nargs="*", metavar="NAME", help="what to do"),
+    arg("-p", "--priority", type=priority, default=2, help="1 high, 2 normal (default), 3 low"),
+    arg("-t", "--tag", action="append", default=[], dest="tags", help="a tag; repeat for more"),
+    arg("--due", help="a date: 2026-12-01, tomorrow, fri, in 3 days"),
+    arg("-d", "--description", default="", help="a longer description"),
+    arg("-c", "--comment", default="", help="a comment"),
+)
+def add(ctx: Context, args: argparse.Namespace) -> Any:
+    if not args.name:
+        return _add_with_form(ctx)
+    fields = dict(
+        name=" ".join(args.name),
+        priority=args.priority,
+        tags=args.tags,
+        due=due_value(args.due, ctx.now()) if args.due else None,
+        description=args.description,
+        comment=args.comment,
+    )
+    return TasksAdded([ctx.state.add_task(**fields)])
+
+
+def _add_with_form(ctx: Context) -> Any:
+    if ctx.forms is None:
+        raise UsageError("add: a task needs a NAME")
+    fields = ctx.forms.task_form(None, known_tags(ctx))
+    if fields is None:
+        return Message("cancelled; nothing was saved")
+    return TasksAdded([ctx.state.add_task(**fields)])
+
+
+@command(
+    "list",
+    "list tasks: pending unless --all; filters #tag p1 done overdue due:today",
+    arg(
+        "filters",
+        nargs="*",
+        metavar="FILTER",
+        help="#tag, p1-p3, done, pending, all, overdue, due:today, due:week",
+    ),
+    arg("-a", "--all", action="store_true", help="include done tasks and show every row"),
+    arg("--tag", help="only tasks with this tag"),
+    arg("--priority", type=priority, help="only tasks of this priority"),
+    JSON,
+    aliases=("ls",),
+)
+def list_tasks(ctx: Context, args: argparse.Namespace) -> Any:
+    everything = ctx.state.tasks
+    chosen = filters.select(everything, args.filters, ctx.now(), args.all, args.tag, args.priority)
+    if args.json:
+        return JsonOutput([t.raw for t in chosen])
+    done = sum(t.done for t in everything)
+    title = " ".join(["tasks", *args.filters]) if args.filters else "tasks"
+    return TaskTable(chosen, title, len(everything) - done, done, show_all=args.all)
+
+
+@command("show", "show one task in full", arg("id", type=task_id, metavar="ID"), JSON)
+def show(ctx: Context, args: argparse.Namespace) -> Any:
+    task = ctx.state.get(args.id)
+    return JsonOutput(task.raw) if args.json else TaskDetail(task)
+
+
+@command(
+    "edit",
+    "change a task's fields (with only an ID in the REPL: a form)",
+    arg("id", type=task_id, metavar="ID"),
+    arg("--name", help="a new name"),
+    arg("-p", "--priority", type=priority, help="1 high, 2 normal, 3 low"),
+    arg("--due", help="a new due date; `none` clears it"),
+    arg("-d", "--description", help="a new description"),
+    arg("-c", "--comment", help="a new comment"),
+    arg("--add-tag", action="append", default=[], metavar="TAG", help="add a tag; repeat for more"),
+    arg("--remove-tag", action="append", default=[], metavar="TAG", help="remove a tag"),
+)
+def edit(ctx: Context, args: argparse.Namespace) -> Any:
+    fields: dict[str, Any] = {
+        k: getattr(args, k)
+        for k in ("name", "priority", "description", "comment")
+        if getattr(args, k) is not None
+    }
+    if args.due is not None:
+        fields["due"] = due_value(args.due, ctx.now())
+    if not fields and not args.add_tag and not args.remove_tag:
+        return _edit_with_form(ctx, args.id)
+    task = ctx.state.update_task(
+        args.id, add_tags=args.add_tag, remove_tags=args.remove_tag, **fields
+    )
+    return TaskEdited(task)
+
+
+def _edit_with_form(ctx: Context, task_id: int) -> Any:
+    if ctx.forms is None:
+        raise UsageError("edit: say what to change, e.g. --name, -p, --due, --add-tag")
+    task = ctx.state.get(task_id)
+    opened = {
+        k: getattr(task, k) for k in ("name", "priority", "tags", "due", "description", "comment")
+    }
+    fields = ctx.forms.task_form(dict(opened), known_tags(ctx))
+    if fields is None:
+        return Message("cancelled; nothing was saved")
+    mine = {k: v for k, v in fields.items() if opened.get(k) != v}
+    if not mine:
+        return Message("nothing changed")
+    expect = {k: opened[k] for k in mine}
+    return TaskEdited(ctx.state.update_task(task_id, expect=expect, **mine))
+
+
+@command("done", "mark tasks done: done 3 5-7", IDS)
+def done(ctx: Context, args: argparse.Namespace) -> Any:
+    return StatusChanged(ctx.state.set_status(flatten_ids(args.ids), "done"), "done")
+
+
+@command("undone", "mark done tasks pending again", IDS, aliases=("reopen",))
+def undone(ctx: Context, args: argparse.Namespace) -> Any:
+    return StatusChanged(ctx.state.set_status(flatten_ids(args.ids), "pending"), "pending")
+
+
+@command(
+    "delete",
+    "delete tasks (asks first; --yes when not on a terminal)",
+    IDS,
+    arg("-y", "--yes", action="store_true", help="do not ask"),
+    aliases=("rm",),
+)
+def delete(ctx: Context, args: argparse.Namespace) -> Any:
+    ids = flatten_ids(args.ids)
+    doomed = [ctx.state.get(i) for i in ids]
+    if not args.yes and not ctx.confirm(f"delete {len(doomed)} task(s)?", doomed):
+        return Message("nothing was deleted")
+    return TasksDeleted(ctx.state.delete_many(ids))

@@ -1,0 +1,76 @@
+"""Every error a user can see: each owns its sentence and its exit code."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_LOCK_TIMEOUT = 3
+EXIT_UNREADABLE = 4
+
+
+class AppError(Exception):
+    """An error with a sentence the user can act on; never shown as a traceback."""
+
+    exit_code = EXIT_ERROR
+
+
+class InvalidValueError(AppError):
+    """A value given by the user (or a model) that a task cannot hold."""
+
+
+class UsageError(AppError):
+    exit_code = EXIT_USAGE
+
+
+class TaskNotFound(AppError):
+    def __init__(self, task_id: int) -> None:
+        super().__init__(
+            f"task {task_id} not found (another window may have deleted it; `list --all` shows what is there)"
+        )
+        self.task_id = task_id
+
+
+class ConflictError(AppError):
+    """Another window changed fields this window was about to overwrite."""
+
+    def __init__(self, task_id: int, theirs: dict[str, object]) -> None:
+        names = ", ".join(sorted(theirs))
+        super().__init__(f"task {task_id} was changed in another window meanwhile: {names}")
+        self.task_id = task_id
+        self.theirs = theirs
+
+
+class StorageError(AppError):
+    """The data file could not be read or written; the old file is intact."""
+
+
+class FileLockTimeoutError(StorageError):
+    exit_code = EXIT_LOCK_TIMEOUT
+
+    def __init__(self, path: str, waited: float, holder: str) -> None:
+        super().__init__(
+            f"{path} is locked by {holder}; gave up after {waited:.1f} s "
+            "(finish or close that window, or raise --lock-timeout)"
+        )
+        self.path = path
+        self.waited = waited
+        self.holder = holder
+
+
+class FileCorruptionError(StorageError):
+    """The file does not decode or validate and no valid backup exists."""
+
+    exit_code = EXIT_UNREADABLE
+
+
+class DiskFullError(StorageError):
+    pass
+
+
+class PermissionDeniedError(StorageError):
+    pass
+
+
+class ReadOnlyFileSystemError(StorageError):
+    pass

@@ -1,0 +1,55 @@
+"""What storage reports while it works; the UI decides how to show it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LockWaiting:
+    path: str
+    holder: str
+    waited: float
+
+
+@dataclass(frozen=True)
+class Saved:
+    path: str
+    task_count: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """The data file did not decode; it was quarantined and a backup restored."""
+
+    path: str
+    reason: str
+    backup: str
+    task_count: int
+    corrupt_copy: str
+
+
+@dataclass(frozen=True)
+class Upgraded:
+    """A legacy list was written in the current format; its bytes stay as a backup."""
+
+    path: str
+    legacy_copy: str
+
+
+@dataclass(frozen=True)
+class InvalidRecords:
+    """Records that are not valid tasks, kept verbatim: (position, id or None, why)."""
+
+    path: str
+    problems: tuple[tuple[int, object, str], ...]
+
+
+Event = LockWaiting | Saved | Recovered | Upgraded | InvalidRecords
+EventSink = Callable[[Event], None]
+
+
+def ignore(event: Event) -> None:
+    """The default sink."""

@@ -1,0 +1,270 @@
+"""SafeFileManager: every change to the data file is one durable transaction under the lock.
+
+The protocol (design.md): lock `<real>.lock`; remove temps dead writers left; re-read if the file
+changed; mutate; write a temp in the same directory, fsync it, give it the old file's mode; rotate
+hard-link backups; os.replace; fsync the directory. Readers take no lock: a replaced file is whole.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from core.document import Document, NewerVersionError, UndecodableError, decode, encode
+from core.errors import (
+    DiskFullError,
+    FileCorruptionError,
+    PermissionDeniedError,
+    ReadOnlyFileSystemError,
+    StorageError,
+)
+from core.events import EventSink, LockWaiting, Recovered, Saved, Upgraded, ignore
+from core.fsops import DEFAULT_OPS, FileOps
+from core.lock import FileLock
+
+T = TypeVar("T")
+Signature = tuple[int, int, int, int]
+
+
+@dataclass
+class Snapshot:
+    """A decoded file and the stat signature of the bytes it came from (None: no file yet)."""
+
+    doc: Document
+    signature: Signature | None
+
+
+def _signature(st: os.stat_result) -> Signature:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class SafeFileManager:
+    """Durable, locked, recoverable access to one JSON data file."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        lock_timeout: float = 5.0,
+        backup_count: int = 3,
+        on_event: EventSink = ignore,
+        ops: FileOps = DEFAULT_OPS,
+    ) -> None:
+        self.path = os.fspath(path)
+        # Resolve symlinks once: the link survives and its target is what we replace.
+        self.real_path = os.path.realpath(self.path)
+        self.directory = os.path.dirname(self.real_path)
+        self.name = os.path.basename(self.real_path)
+        self.lock_path = self.real_path + ".lock"
+        self.lock_timeout = lock_timeout
+        self.backup_count = max(0, backup_count)
+        self.on_event = on_event
+        self.ops = ops
+
+    # --- reading (no lock) ---
+
+    def signature(self) -> Signature | None:
+        try:
+            return _signature(os.stat(self.real_path))
+        except FileNotFoundError:
+            return None
+
+    def load(self) -> Snapshot:
+        """Read and decode the file; a file that does not decode is recovered under the lock."""
+        try:
+            return self._read()
+        except UndecodableError:
+            with self._locked():
+                return self._read_or_recover()
+
+    def _read(self) -> Snapshot:
+        try:
+            with open(self.real_path, "rb") as f:
+                sig = _signature(os.fstat(f.fileno()))
+                data = f.read()
+        except FileNotFoundError:
+            return Snapshot(Document(), None)
+        except OSError as e:
+            raise _storage_error(e, f"cannot read {self.path}") from e
+        try:
+            return Snapshot(decode(data), sig)
+        except NewerVersionError as e:
+            raise FileCorruptionError(f"{self.path}: {e}; upgrade tasksafe to use it") from e
+
+    # --- the transaction ---
+
+    def transaction(
+        self, mutate: Callable[[Document], T], known: Snapshot | None
+    ) -> tuple[T, Snapshot]:
+        """Apply `mutate` to the latest document and make the result durable before returning."""
+        start = time.perf_counter()
+        with self._locked():
+            self._remove_stale_temps()
+            snap = (
+                known if known and known.signature == self.signature() else self._read_or_recover()
+            )
+            result = mutate(snap.doc)
+            self._write(encode(snap.doc), snap)
+            new = Snapshot(snap.doc, self.signature())
+        self.on_event(Saved(self.path, len(snap.doc.records), time.perf_counter() - start))
+        return result, new
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        def report(holder: str, waited: float) -> None:
+            self.on_event(LockWaiting(self.path, holder, waited))
+
+        with FileLock(self.lock_path, self.lock_timeout, report):
+            yield
+
+    def _read_or_recover(self) -> Snapshot:
+        try:
+            return self._read()
+        except UndecodableError as e:
+            return self._recover(str(e))
+
+    def _write(self, data: bytes, old: Snapshot) -> None:
+        tmp = os.path.join(self.directory, f".{self.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            self._write_temp(tmp, data, self._mode())
+            if old.signature is not None:
+                self._keep_old_version(old.doc)
+            self.ops.replace(tmp, self.real_path)
+            self.ops.fsync_dir(self.directory)
+        except OSError as e:
+            self._discard(tmp)
+            raise _storage_error(e, f"could not save {self.path}; nothing was changed") from e
+        except BaseException:
+            self._discard(tmp)
+            raise
+
+    def _write_temp(self, tmp: str, data: bytes, mode: int) -> None:
+        fd = self.ops.create(tmp)
+        try:
+            self.ops.write(fd, data)
+            self.ops.fchmod(fd, mode)
+            self.ops.fsync(fd)
+        finally:
+            self.ops.close(fd)
+
+    def _mode(self) -> int:
+        try:
+            return os.stat(self.real_path).st_mode & 0o7777
+        except FileNotFoundError:
+            return _default_mode()
+
+    def _discard(self, tmp: str) -> None:
+        with suppress(OSError):
+            self.ops.unlink(tmp)
+
+    def _remove_stale_temps(self) -> None:
+        # Only the lock holder creates temps, so any found now belong to a writer that died.
+        prefix, suffix = f".{self.name}.", ".tmp"
+        try:
+            names = self.ops.listdir(self.directory)
+        except OSError:
+            return
+        for entry in names:
+            if entry.startswith(prefix) and entry.endswith(suffix):
+                self._discard(os.path.join(self.directory, entry))
+
+    # --- backups ---
+
+    def backup_paths(self) -> list[str]:
+        """Newest first: `.backup`, `.backup.1`, ..."""
+        base = self.real_path + ".backup"
+        return [base] + [f"{base}.{i}" for i in range(1, self.backup_count)]
+
+    def _keep_old_version(self, old: Document) -> None:
+        """Rotate backups and hard-link the current (parseable) file as the newest."""
+        if old.legacy:
+            self._keep_legacy_copy()
+        paths = self.backup_paths()
+        if not paths:
+            return
+        for newer, older in zip(reversed(paths[:-1]), reversed(paths[1:]), strict=True):
+            if os.path.lexists(newer):
+                self.ops.replace(newer, older)
+        if os.path.lexists(paths[0]):
+            self.ops.unlink(paths[0])
+        self.ops.link_or_copy(self.real_path, paths[0])
+
+    def _keep_legacy_copy(self) -> None:
+        legacy = self.real_path + ".legacy"
+        if not os.path.lexists(legacy):
+            self.ops.link_or_copy(self.real_path, legacy)
+            self.on_event(Upgraded(self.path, legacy))
+
+    # --- recovery ---
+
+    def _recover(self, reason: str) -> Snapshot:
+        """Quarantine the undecodable file and restore the newest valid backup (under the lock)."""
+        found = self._newest_valid_backup()
+        if found is None:
+            raise FileCorruptionError(
+                f"{self.path} is damaged ({reason}) and no valid backup exists; "
+                "it was left untouched (see `doctor`, or fix it by hand)"
+            )
+        backup, data, doc = found
+        corrupt = self._quarantine()
+        tmp = os.path.join(self.directory, f".{self.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            self._write_temp(tmp, data, self._mode())
+            self.ops.replace(tmp, self.real_path)
+            self.ops.fsync_dir(self.directory)
+        except OSError as e:
+            self._discard(tmp)
+            raise _storage_error(e, f"could not restore {self.path} from {backup}") from e
+        self.on_event(Recovered(self.path, reason, backup, len(doc.records), corrupt))
+        return Snapshot(doc, self.signature())
+
+    def _newest_valid_backup(self) -> tuple[str, bytes, Document] | None:
+        for backup in self.backup_paths():
+            try:
+                data = self.ops.read(backup)
+                return backup, data, decode(data)
+            except (OSError, ValueError):
+                continue
+        return None
+
+    def _quarantine(self) -> str:
+        """Keep the damaged bytes as `<name>.corrupt-<UTC timestamp>`; never deleted automatically."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        base = f"{self.real_path}.corrupt-{stamp}"
+        for n in range(100):
+            target = base if n == 0 else f"{base}-{n}"
+            try:
+                self.ops.link_or_copy(self.real_path, target)
+                return target
+            except FileExistsError:
+                continue
+        raise StorageError(f"too many quarantined copies of {self.path}; clean some up")
+
+
+def _storage_error(e: OSError, what: str) -> StorageError:
+    """One sentence a user can act on, by the kind of failure."""
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return DiskFullError(f"{what}: the disk is full (free some space and try again)")
+    if e.errno == errno.EROFS:
+        return ReadOnlyFileSystemError(
+            f"{what}: the file system is read-only (remount it read-write)"
+        )
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return PermissionDeniedError(
+            f"{what}: permission denied (check the file's and directory's permissions)"
+        )
+    if e.errno == errno.EISDIR:
+        return StorageError(f"{what}: it is a directory, not a file")
+    return StorageError(f"{what}: {e.strerror or e}")

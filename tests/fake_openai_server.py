@@ -1,0 +1,194 @@
+"""A real HTTP server on 127.0.0.1 that answers like an OpenAI-compatible one, from a script.
+
+openai 3.x sends HTTP through httpx2, which respx does not intercept (design.md), so the tests
+run the real client against this server: a queue of canned responses, every request recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+# Variables through which a developer's own setup could reach the client under test.
+LEAKY_VARIABLES = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_ORG_ID",
+    "OPENAI_PROJECT_ID",
+    "OPENAI_ADMIN_KEY",
+    "OPENAI_WEBHOOK_SECRET",
+    "OPENAI_LOG",
+    "TASKS_AI_MODEL",
+    "TASKS_AI_TIMEOUT",
+)
+
+
+@dataclass(frozen=True)
+class Canned:
+    """One scripted answer: status, headers, body, and how long to wait before sending it."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request the server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: Any
+
+
+def chat(
+    content: str | None,
+    *,
+    finish_reason: str = "stop",
+    refusal: str | None = None,
+    model: str = "test-model",
+) -> Canned:
+    """A 200 chat completion whose single choice carries `content`."""
+    message = {"role": "assistant", "content": content, "refusal": refusal}
+    body = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+    }
+    return json_body(body)
+
+
+def tasks_answer(*tasks: dict[str, Any], **kwargs: Any) -> Canned:
+    """A chat completion whose content is `{"tasks": [...]}`."""
+    return chat(json.dumps({"tasks": list(tasks)}), **kwargs)
+
+
+def error(
+    status: int, message: str, *, type_: str = "invalid_request_error", **headers: str
+) -> Canned:
+    """An OpenAI-style error body with `status`."""
+    body = {"error": {"message": message, "type": type_, "param": None, "code": None}}
+    extra = tuple((k.replace("_", "-"), v) for k, v in headers.items())
+    return json_body(body, status=status, extra_headers=extra)
+
+
+def json_body(
+    body: Any, *, status: int = 200, extra_headers: tuple[tuple[str, str], ...] = ()
+) -> Canned:
+    """Any JSON value as the body."""
+    headers = (("Content-Type", "application/json"), *extra_headers)
+    return Canned(status=status, body=json.dumps(body).encode(), headers=headers)
+
+
+def raw(
+    body: str, *, status: int = 200, content_type: str = "text/html", delay: float = 0.0
+) -> Canned:
+    """A body sent as is (HTML, nothing, garbage)."""
+    return Canned(status, body.encode(), (("Content-Type", content_type),), delay)
+
+
+@dataclass
+class FakeOpenAIServer:
+    """The scripted server; `base_url` is what AIConfig.base_url should be."""
+
+    queue: deque[Canned] = field(default_factory=deque)
+    requests: list[Recorded] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _httpd: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def enqueue(self, *responses: Canned) -> None:
+        with self.lock:
+            self.queue.extend(responses)
+
+    def next_response(self) -> Canned:
+        # An unscripted request is a test bug: answer loudly rather than hang.
+        with self.lock:
+            if self.queue:
+                return self.queue.popleft()
+        return error(599, "fake server: no canned response left")
+
+    def record(self, request: Recorded) -> None:
+        with self.lock:
+            self.requests.append(request)
+
+    def start(self) -> None:
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.stopping.set()  # wakes handlers sleeping in a delay
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+
+def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self._answer()
+
+        def do_GET(self) -> None:
+            self._answer()
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            data = self.rfile.read(length) if length else b""
+            try:
+                parsed: Any = json.loads(data) if data else None
+            except ValueError:
+                parsed = None
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            server.record(Recorded(self.command, self.path, headers, parsed))
+            canned = server.next_response()
+            if canned.delay and server.stopping.wait(canned.delay):
+                return
+            try:
+                self.send_response(canned.status)
+                for name, value in canned.headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(canned.body)))
+                self.end_headers()
+                self.wfile.write(canned.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test); nothing to tell it
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def openai_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[FakeOpenAIServer]:
+    """A started fake server, with the developer's own OPENAI_*/.env kept out of the test."""
+    for name in LEAKY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.chdir(tmp_path)  # no .env in the working directory
+    server = FakeOpenAIServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,51 @@
+"""Shared test helpers: run the real program as a child process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIN = str(ROOT / "main.py")
+
+
+def child_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child tasksafe: no developer settings, no keys, no colour."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TASKS_", "OPENAI_")) and k not in ("NO_COLOR", "FORCE_COLOR")
+    }
+    env.update(
+        HOME=str(home),
+        XDG_STATE_HOME=str(home / "state"),
+        PYTHONPATH=str(ROOT),
+        COLUMNS="100",
+        NO_PROXY="127.0.0.1,localhost",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update(extra or {})
+    return env
+
+
+def run_cli(
+    path: Path,
+    *args: str,
+    input: str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """`python main.py --file PATH ARGS...` in PATH's directory (so no developer .env is read)."""
+    return subprocess.run(
+        [sys.executable, MAIN, "--file", str(path), *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        cwd=path.parent,
+        env=child_env(path.parent, env),
+        timeout=timeout,
+        stdin=None if input is not None else subprocess.DEVNULL,
+    )

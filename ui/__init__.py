@@ -1,0 +1,1 @@
+"""Everything the user sees: the REPL, forms, and Rich rendering of results and events."""

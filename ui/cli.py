@@ -1,0 +1,153 @@
+"""The one-shot command line: parse, run one command, print its result, exit with its code.
+
+Only what the command needs is imported: `add` prints plain text and never loads Rich.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from commands import Context, build_parser, dispatch
+from commands.registry import arg
+from core.config import load_dotenv_file, resolve_settings, state_dir
+from core.errors import EXIT_ERROR, AppError, UsageError
+from core.events import Event, InvalidRecords, LockWaiting, Recovered, Upgraded
+from core.model import Task
+from core.state import AppState
+
+GLOBAL_OPTIONS = (
+    arg("--file", metavar="PATH", help="the data file (default: $TASKS_FILE or ./tasks.json)"),
+    arg(
+        "--lock-timeout", type=float, metavar="SECONDS", help="how long to wait for another window"
+    ),
+)
+
+
+def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
+    """Run tasksafe with these arguments; return the exit code."""
+    try:
+        return _run(argv, environ)
+    except AppError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("cancelled; nothing more was saved", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # a bug: one line for the user, the traceback in the log
+        print(
+            f"error: unexpected {type(e).__name__}: {e} (details in {log_crash()})", file=sys.stderr
+        )
+        return EXIT_ERROR
+
+
+def _run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
+    load_dotenv_file()
+    parser = build_parser("tasksafe")
+    for a in GLOBAL_OPTIONS:
+        parser.add_argument(*a.flags, **a.options)
+    args = parser.parse_args(list(argv))
+    settings = resolve_settings(_environ(environ), args.file, args.lock_timeout)
+    if args.command is None:
+        from ui.repl import run_repl
+
+        return int(run_repl(settings))
+    events = StderrEvents()
+    state = AppState(settings.path, settings.lock_timeout, settings.backup_count, events)
+    state.load()
+    result = dispatch(Context(state, confirm_on_terminal), args)
+    show(result)
+    return 0
+
+
+def _environ(environ: Mapping[str, str]) -> Mapping[str, str]:
+    # .env was loaded into os.environ; a caller's own mapping (tests) still wins.
+    import os
+
+    return {**os.environ, **environ}
+
+
+def confirm_on_terminal(question: str, tasks: Sequence[Task]) -> bool:
+    """Ask y/N on a terminal; without one, refuse and say how to confirm."""
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question.rstrip('?')}: not on a terminal, so confirm with --yes")
+    from ui.render import console_for, render_tasks_to_go
+
+    render_tasks_to_go(console_for(sys.stderr), tasks)
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def show(result: Any) -> None:
+    """Print a command's result: JSON and short results as plain text, tables with Rich."""
+    from commands.results import JsonOutput, TasksAdded
+
+    if isinstance(result, JsonOutput):
+        import orjson
+
+        sys.stdout.buffer.write(orjson.dumps(result.value, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.flush()
+    elif isinstance(result, TasksAdded):
+        print("\n".join(str(t.id) for t in result.tasks))  # just the id: `id=$(tasksafe add ...)`
+    elif result is not None:
+        from dataclasses import replace
+
+        from commands.results import TaskTable
+        from ui.render import console_for, render
+
+        if isinstance(result, TaskTable):
+            result = replace(result, show_all=True)  # one-shot output scrolls; never cut it short
+        render(result, console_for(sys.stdout))
+
+
+class StderrEvents:
+    """Storage events in one-shot mode: notices on stderr, so --json output stays clean."""
+
+    def __init__(self) -> None:
+        self.waiting_reported = False
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, LockWaiting) and not self.waiting_reported:
+            self.waiting_reported = True
+            _note(f"waiting for {event.path}, held by {event.holder}")
+        elif isinstance(event, Recovered):
+            _note(
+                f"{event.path} was damaged ({event.reason}); restored {event.backup} "
+                f"({event.task_count} tasks); the damaged file is kept as {event.corrupt_copy}"
+            )
+        elif isinstance(event, Upgraded):
+            _note(
+                f"upgraded {event.path} to the tasksafe format; the original is kept as {event.legacy_copy}"
+            )
+        elif isinstance(event, InvalidRecords):
+            _note(
+                f"{len(event.problems)} record(s) in {event.path} are not valid tasks; kept as they are (`doctor` lists them)"
+            )
+
+
+def _note(text: str) -> None:
+    from core.model import clean_text
+
+    print(f"tasksafe: {clean_text(text)}", file=sys.stderr)
+
+
+def log_crash() -> str:
+    """Append the current traceback to the error log; return its path."""
+    import os
+
+    directory = state_dir()
+    path = os.path.join(directory, "error.log")
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(traceback.format_exc() + "\n")
+    except OSError:
+        return "(the log could not be written)"
+    return path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -74,3 +76,20 @@ class PermissionDeniedError(StorageError):
 
 class ReadOnlyFileSystemError(StorageError):
     pass
+
+
+def storage_error(e: OSError, what: str) -> StorageError:
+    """One sentence a user can act on, by the kind of failure."""
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return DiskFullError(f"{what}: the disk is full (free some space and try again)")
+    if e.errno == errno.EROFS:
+        return ReadOnlyFileSystemError(
+            f"{what}: the file system is read-only (remount it read-write)"
+        )
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return PermissionDeniedError(
+            f"{what}: permission denied (check the file's and directory's permissions)"
+        )
+    if e.errno == errno.EISDIR:
+        return StorageError(f"{what}: it is a directory, not a file")
+    return StorageError(f"{what}: {e.strerror or e}")

@@ -7,7 +7,6 @@ hard-link backups; os.replace; fsync the directory. Readers take no lock: a repl
 
 from __future__ import annotations
 
-import errno
 import os
 import secrets
 import time
@@ -18,13 +17,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from core.document import Document, NewerVersionError, UndecodableError, decode, encode
-from core.errors import (
-    DiskFullError,
-    FileCorruptionError,
-    PermissionDeniedError,
-    ReadOnlyFileSystemError,
-    StorageError,
-)
+from core.errors import FileCorruptionError, StorageError, storage_error
 from core.events import EventSink, LockWaiting, Recovered, Saved, Upgraded, ignore
 from core.fsops import DEFAULT_OPS, FileOps
 from core.lock import FileLock
@@ -97,7 +90,7 @@ class SafeFileManager:
         except FileNotFoundError:
             return Snapshot(Document(), None)
         except OSError as e:
-            raise _storage_error(e, f"cannot read {self.path}") from e
+            raise storage_error(e, f"cannot read {self.path}") from e
         try:
             return Snapshot(decode(data), sig)
         except NewerVersionError as e:
@@ -145,7 +138,7 @@ class SafeFileManager:
             self.ops.fsync_dir(self.directory)
         except OSError as e:
             self._discard(tmp)
-            raise _storage_error(e, f"could not save {self.path}; nothing was changed") from e
+            raise storage_error(e, f"could not save {self.path}; nothing was changed") from e
         except BaseException:
             self._discard(tmp)
             raise
@@ -218,15 +211,15 @@ class SafeFileManager:
                 "it was left untouched (see `doctor`, or fix it by hand)"
             )
         backup, data, doc = found
-        corrupt = self._quarantine()
         tmp = os.path.join(self.directory, f".{self.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
+            corrupt = self._quarantine()
             self._write_temp(tmp, data, self._mode())
             self.ops.replace(tmp, self.real_path)
             self.ops.fsync_dir(self.directory)
         except OSError as e:
             self._discard(tmp)
-            raise _storage_error(e, f"could not restore {self.path} from {backup}") from e
+            raise storage_error(e, f"could not restore {self.path} from {backup}") from e
         self.on_event(Recovered(self.path, reason, backup, len(doc.records), corrupt))
         return Snapshot(doc, self.signature())
 
@@ -251,20 +244,3 @@ class SafeFileManager:
             except FileExistsError:
                 continue
         raise StorageError(f"too many quarantined copies of {self.path}; clean some up")
-
-
-def _storage_error(e: OSError, what: str) -> StorageError:
-    """One sentence a user can act on, by the kind of failure."""
-    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return DiskFullError(f"{what}: the disk is full (free some space and try again)")
-    if e.errno == errno.EROFS:
-        return ReadOnlyFileSystemError(
-            f"{what}: the file system is read-only (remount it read-write)"
-        )
-    if e.errno in (errno.EACCES, errno.EPERM):
-        return PermissionDeniedError(
-            f"{what}: permission denied (check the file's and directory's permissions)"
-        )
-    if e.errno == errno.EISDIR:
-        return StorageError(f"{what}: it is a directory, not a file")
-    return StorageError(f"{what}: {e.strerror or e}")

@@ -9,7 +9,6 @@ portalocker (msvcrt) takes the lock.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import socket
@@ -18,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from core.errors import FileLockTimeoutError, PermissionDeniedError, ReadOnlyFileSystemError
+from core.errors import FileLockTimeoutError, storage_error
 
 # Polling starts fast (a save at 1k tasks takes ~2 ms) and backs off to stay cheap while waiting.
 _FIRST_POLL = 0.001
@@ -140,15 +139,7 @@ def _open_lock_file(lock_path: str) -> int:
     try:
         return os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
     except OSError as e:
-        if e.errno == errno.EROFS:
-            raise ReadOnlyFileSystemError(
-                f"cannot lock {lock_path}: the file system is read-only (remount it read-write)"
-            ) from e
-        if e.errno in (errno.EACCES, errno.EPERM):
-            raise PermissionDeniedError(
-                f"cannot lock {lock_path}: permission denied (check the directory's permissions)"
-            ) from e
-        raise
+        raise storage_error(e, f"cannot take the lock {lock_path}") from e
 
 
 def _write_holder(fd: int) -> None:

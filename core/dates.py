@@ -57,7 +57,7 @@ EXAMPLES = (
 )
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}t\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}t\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?")
 _CLOCK = re.compile(r"(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)?")
 _DAY = re.compile(r"(\d{1,2})(st|nd|rd|th)?")
 _YEAR = re.compile(r"\d{4}")
@@ -103,9 +103,7 @@ def validate_due(value: str, now: datetime) -> str:
         moment = datetime.fromisoformat(text.upper())
     except ValueError:
         raise ValueError(f"{value!r} is not a date like 2026-12-01 or 2026-12-01T18:00") from None
-    if moment.tzinfo is not None:
-        # A stored due is local wall-clock time: convert, then drop the offset.
-        moment = moment.astimezone(now.tzinfo if now.tzinfo else None).replace(tzinfo=None)
+    moment = _local_moment(moment, now)
     return _checked(moment.date(), moment.time(), now)
 
 
@@ -116,7 +114,7 @@ def describe_due(value: str, now: datetime) -> tuple[str, bool]:
         day, at = date.fromisoformat(value), None
         overdue = day < wall.date()
     else:
-        moment = datetime.fromisoformat(value).replace(tzinfo=None, second=0, microsecond=0)
+        moment = _wall(_local_moment(datetime.fromisoformat(value), now))
         day, at = moment.date(), moment.time()
         overdue = moment < wall
     text = _relative_day(day, wall.date())
@@ -159,7 +157,7 @@ def match_due(
     )
     if hit is None:
         return None
-    if strict and words[first] in AMBIGUOUS and not cued and hit.end != len(words):
+    if strict and not cued and hit.end != len(words) and AMBIGUOUS.intersection(words[i : hit.end]):
         return None
     return DueSpan(i, hit.end, _checked(_resolve(hit, wall), hit.at, now))
 
@@ -364,6 +362,13 @@ def _skip(words: Sequence[str], i: int, skippable: frozenset[str] | set[str]) ->
     while i < len(words) and words[i] in skippable:
         i += 1
     return i
+
+
+def _local_moment(moment: datetime, now: datetime) -> datetime:
+    """A moment as wall-clock time in now's zone: stored dues carry no offset."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(now.tzinfo if now.tzinfo else None).replace(tzinfo=None)
 
 
 def _wall(now: datetime) -> datetime:

@@ -6,6 +6,7 @@ run the real client against this server: a queue of canned responses, every requ
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -133,7 +134,9 @@ class FakeOpenAIServer:
     def start(self) -> None:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        # A short poll keeps shutdown (each test's teardown) quick.
+        serve = functools.partial(self._httpd.serve_forever, poll_interval=0.02)
+        threading.Thread(target=serve, daemon=True).start()
 
     def stop(self) -> None:
         self.stopping.set()  # wakes handlers sleeping in a delay
@@ -178,14 +181,23 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def openai_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[FakeOpenAIServer]:
-    """A started fake server, with the developer's own OPENAI_*/.env kept out of the test."""
+def isolate_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Keep the developer's OPENAI_* variables, .env and proxy out; let loopback bypass proxies."""
     for name in LEAKY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.chdir(tmp_path)  # no .env in the working directory
+
+
+# Named apart from its fixture name so that importing it into a test module or conftest.py and
+# then asking for `openai_server` is not a redefinition (ruff F811).
+@pytest.fixture(name="openai_server")
+def openai_server_fixture(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> Iterator[FakeOpenAIServer]:
+    """A started fake server, with the developer's own OPENAI_*/.env kept out of the test."""
+    isolate_environment(monkeypatch, tmp_path)
     server = FakeOpenAIServer()
     server.start()
     try:

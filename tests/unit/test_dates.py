@@ -1,0 +1,192 @@
+"""core.dates: what people type for a due date lands on the day they meant."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.dates import describe_due, parse_due, validate_due
+
+# The week around a year end: Monday 2026-12-28 .. Sunday 2027-01-03 (2026-12-31 is a Thursday).
+WEEK = [datetime(2026, 12, 28, 10, 30) + timedelta(days=n) for n in range(7)]
+NYE = datetime(2026, 12, 31, 10, 30)
+
+
+@pytest.mark.parametrize(
+    ("now", "fri", "next_fri", "mon", "next_mon"),
+    [
+        (WEEK[0], "2027-01-01", "2027-01-08", "2027-01-04", "2027-01-04"),  # Monday
+        (WEEK[1], "2027-01-01", "2027-01-08", "2027-01-04", "2027-01-04"),  # Tuesday
+        (WEEK[2], "2027-01-01", "2027-01-08", "2027-01-04", "2027-01-04"),  # Wednesday
+        (WEEK[3], "2027-01-01", "2027-01-08", "2027-01-04", "2027-01-04"),  # Thursday
+        (WEEK[4], "2027-01-08", "2027-01-08", "2027-01-04", "2027-01-04"),  # Friday
+        (WEEK[5], "2027-01-08", "2027-01-08", "2027-01-04", "2027-01-04"),  # Saturday
+        (WEEK[6], "2027-01-08", "2027-01-08", "2027-01-04", "2027-01-04"),  # Sunday
+    ],
+    ids=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+)
+def test_weekdays_on_each_day_of_the_week(
+    now: datetime, fri: str, next_fri: str, mon: str, next_mon: str
+) -> None:
+    # A weekday is the first one strictly after today; `next` is the one in next week.
+    assert parse_due("fri", now) == fri
+    assert parse_due("Friday", now) == fri
+    assert parse_due("next fri", now) == next_fri
+    assert parse_due("mon", now) == mon
+    assert parse_due("next monday", now) == next_mon
+
+
+@pytest.mark.parametrize("now", WEEK, ids=["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+def test_today_and_tomorrow_on_each_day(now: datetime) -> None:
+    assert parse_due("today", now) == now.date().isoformat()
+    assert parse_due("tomorrow", now) == (now.date() + timedelta(days=1)).isoformat()
+    assert parse_due("yesterday", now) == (now.date() - timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("now", "text", "due"),
+    [
+        (NYE, "tomorrow", "2027-01-01"),  # year end
+        (datetime(2027, 2, 28, 9), "tomorrow", "2027-03-01"),  # month end, not a leap year
+        (datetime(2028, 2, 28, 9), "tomorrow", "2028-02-29"),  # leap year
+        (NYE, "in 3 days", "2027-01-03"),
+        (NYE, "in 2 weeks", "2027-01-14"),
+        (NYE, "in a week", "2027-01-07"),
+        (datetime(2027, 1, 31, 9), "in a month", "2027-02-28"),  # clamped to the month's end
+        (datetime(2026, 11, 30, 9), "in 1 day", "2026-12-01"),
+        (NYE, "next week", "2027-01-04"),
+    ],
+)
+def test_relative_dates_cross_month_and_year_ends(now: datetime, text: str, due: str) -> None:
+    assert parse_due(text, now) == due
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("dec 1", "2027-12-01"),  # passed this year: next year
+        ("1 dec", "2027-12-01"),
+        ("december 1st", "2027-12-01"),
+        ("Dec 31", "2026-12-31"),  # today counts
+        ("jan 1", "2027-01-01"),
+        ("jan 15 2028", "2028-01-15"),
+        ("feb 29", "2028-02-29"),  # waits for the next leap year
+    ],
+)
+def test_month_and_day_is_the_next_such_day(text: str, due: str) -> None:
+    assert parse_due(text, NYE) == due
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("2027-03-01", "2027-03-01"),
+        ("2027-03-01 18:00", "2027-03-01T18:00"),
+        ("2027-03-01T18:00", "2027-03-01T18:00"),
+        ("2027-03-01t07:05", "2027-03-01T07:05"),
+        ("tomorrow 18:00", "2027-01-01T18:00"),
+        ("TOMORROW at 6pm", "2027-01-01T18:00"),
+        ("fri 9am", "2027-01-01T09:00"),
+        ("fri 9 pm", "2027-01-01T21:00"),
+        ("fri 12am", "2027-01-01T00:00"),
+        ("fri 12pm", "2027-01-01T12:00"),
+        ("9:30am tomorrow", "2027-01-01T09:30"),
+        ("at 5pm on friday", "2027-01-01T17:00"),
+        ("tonight", "2026-12-31T20:00"),
+        ("tonight 22:15", "2026-12-31T22:15"),
+        ("tomorrow evening", "2027-01-01T18:00"),
+        ("next tuesday morning", "2027-01-05T09:00"),
+        ("this evening", "2026-12-31T18:00"),
+        ("dec 1 18:00", "2027-12-01T18:00"),
+        ("on jan 2 at noon", "2027-01-02T12:00"),
+    ],
+)
+def test_dates_with_times(text: str, due: str) -> None:
+    assert parse_due(text, NYE) == due
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("18:00", "2026-12-31T18:00"),  # later today
+        ("9am", "2027-01-01T09:00"),  # already passed at 10:30: tomorrow
+        ("evening", "2026-12-31T18:00"),
+        ("morning", "2027-01-01T09:00"),
+    ],
+)
+def test_a_time_alone_is_its_next_occurrence(text: str, due: str) -> None:
+    assert parse_due(text, NYE) == due
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("", "empty"),
+        ("someday", "try"),
+        ("12/1", "try"),  # day/month order differs by locale: refused, not guessed
+        ("fri fri", "try"),
+        ("13pm", "try"),
+        ("25:00", "try"),
+        ("feb 30", "February has no day 30"),
+        ("apr 31", "April has no day 31"),
+        ("2026-02-30", "not a real date"),
+        ("feb 29 2027", "has no day 29"),
+        ("1969-12-31", "out of range"),
+        ("2200-01-01", "out of range"),
+    ],
+)
+def test_unreadable_dates_say_what_to_do(text: str, hint: str) -> None:
+    with pytest.raises(ValueError, match=hint) as caught:
+        parse_due(text, NYE)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        ("2027-03-01", "2027-03-01"),
+        (" 2027-03-01 ", "2027-03-01"),
+        ("2027-03-01T18:00:45", "2027-03-01T18:00"),
+        ("2027-03-01 18:00", "2027-03-01T18:00"),
+    ],
+)
+def test_validate_due_normalises_iso(value: str, stored: str) -> None:
+    assert validate_due(value, NYE) == stored
+
+
+def test_validate_due_turns_an_offset_into_local_wall_clock() -> None:
+    berlin = NYE.replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    assert validate_due("2027-03-01T17:00Z", berlin) == "2027-03-01T18:00"
+    assert validate_due("2027-07-01T17:00+00:00", berlin) == "2027-07-01T19:00"  # summer time
+
+
+@pytest.mark.parametrize("value", ["tomorrow", "2027-13-01", "1969-12-31", "2127-01-01", ""])
+def test_validate_due_refuses_what_is_not_a_sane_iso_date(value: str) -> None:
+    with pytest.raises(ValueError):
+        validate_due(value, NYE)
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "overdue"),
+    [
+        ("2026-12-31", "today", False),
+        ("2027-01-01", "tomorrow", False),
+        ("2026-12-30", "yesterday", True),
+        ("2027-01-02", "in 2 days", False),
+        ("2026-12-28", "3 days ago", True),
+        ("2027-01-21", "in 3 weeks", False),
+        ("2027-06-01", "2027-06-01", False),
+        ("2027-01-01T18:00", "tomorrow 18:00", False),
+        ("2026-12-31T09:00", "today 09:00", True),  # earlier today: overdue already
+        ("2026-12-31T18:00", "today 18:00", False),
+    ],
+)
+def test_describe_due_for_the_table(value: str, text: str, overdue: bool) -> None:
+    assert describe_due(value, NYE) == (text, overdue)
+
+
+def test_describe_due_converts_a_stored_offset() -> None:
+    berlin = NYE.replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    assert describe_due("2027-01-01T17:00:00Z", berlin) == ("tomorrow 18:00", False)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from core.errors import UsageError
 from core.model import Task
 from core.state import AppState
+
+if TYPE_CHECKING:
+    from core.proposal import Proposal
 
 
 class Forms(Protocol):
@@ -20,6 +24,18 @@ class Forms(Protocol):
         self, initial: dict[str, Any] | None, known_tags: list[str]
     ) -> dict[str, Any] | None:
         """Ask for a task's fields; None when the user cancels."""
+        ...
+
+    def resolve_conflict(
+        self, task: Task, mine: dict[str, Any], theirs: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """For each field in `theirs` (changed in another window), pick a value; None cancels."""
+        ...
+
+    def review_proposal(
+        self, proposal: Proposal, known_tags: list[str]
+    ) -> list[dict[str, Any]] | None:
+        """Show proposed tasks and let the user add all, pick, edit; the fields to add, or None."""
         ...
 
 
@@ -32,6 +48,8 @@ class Context:
     interactive: bool = False
     forms: Forms | None = None
     now: Callable[[], datetime] = datetime.now
+    # "asking the model…": the UI shows a spinner for the duration; off a terminal, nothing.
+    busy: Callable[[str], AbstractContextManager[object]] = nullcontext
 
 
 Handler = Callable[[Context, argparse.Namespace], Any]
@@ -57,6 +75,9 @@ class Command:
     args: tuple[Arg, ...] = ()
     aliases: tuple[str, ...] = ()
     interactive_only: bool = False  # e.g. `clear`, `quit`: meaningless in one-shot mode
+    # `doctor`, `backups`: inspect the file as it is on disk, so the CLI must not load (and
+    # recover) it first.
+    reads_file_as_is: bool = False
 
     def options(self) -> list[str]:
         """Long and short flags, for completion."""
@@ -67,12 +88,17 @@ REGISTRY: dict[str, Command] = {}
 
 
 def command(
-    name: str, help: str, *args: Arg, aliases: tuple[str, ...] = (), interactive_only: bool = False
+    name: str,
+    help: str,
+    *args: Arg,
+    aliases: tuple[str, ...] = (),
+    interactive_only: bool = False,
+    reads_file_as_is: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a handler under `name` (and its aliases)."""
 
     def register(handler: Handler) -> Handler:
-        cmd = Command(name, help, handler, args, aliases, interactive_only)
+        cmd = Command(name, help, handler, args, aliases, interactive_only, reads_file_as_is)
         for key in (name, *aliases):
             REGISTRY[key] = cmd
         return handler

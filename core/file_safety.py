@@ -178,7 +178,7 @@ class SafeFileManager:
     def backup_paths(self) -> list[str]:
         """Newest first: `.backup`, `.backup.1`, ..."""
         base = self.real_path + ".backup"
-        return [base] + [f"{base}.{i}" for i in range(1, self.backup_count)]
+        return [base, *(f"{base}.{i}" for i in range(1, self.backup_count))][: self.backup_count]
 
     def _keep_old_version(self, old: Document) -> None:
         """Rotate backups and hard-link the current (parseable) file as the newest."""
@@ -224,7 +224,8 @@ class SafeFileManager:
         return Snapshot(doc, self.signature())
 
     def _newest_valid_backup(self) -> tuple[str, bytes, Document] | None:
-        for backup in self.backup_paths():
+        # The legacy original is the oldest copy there is: the last resort.
+        for backup in [*self.backup_paths(), self.real_path + ".legacy"]:
             try:
                 data = self.ops.read(backup)
                 return backup, data, decode(data)

@@ -27,7 +27,7 @@ _WAIT_REPORT_EVERY = 0.1
 OnWait = Callable[[str, float], None]
 
 
-def _try_lock(fd: int) -> bool:
+def try_lock(fd: int) -> bool:
     """Take the exclusive lock without blocking; False when another process holds it."""
     if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         import portalocker
@@ -46,7 +46,7 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
-def _unlock(fd: int) -> None:
+def unlock(fd: int) -> None:
     if sys.platform == "win32":  # pragma: no cover
         import portalocker
 
@@ -105,7 +105,7 @@ class FileLock:
         start = time.monotonic()
         poll = _FIRST_POLL
         next_report = start + _WAIT_REPORT_EVERY
-        while not _try_lock(fd):
+        while not try_lock(fd):
             now = time.monotonic()
             waited = now - start
             if waited >= self.timeout:
@@ -123,7 +123,7 @@ class FileLock:
             return
         fd, self._fd = self._fd, None
         try:
-            _unlock(fd)
+            unlock(fd)
         finally:
             os.close(fd)
 

@@ -61,7 +61,7 @@ class Changes:
 
 
 @dataclass
-class _Journal:
+class Journal:
     """Records each touched task's before/after inside one transaction."""
 
     doc: Document
@@ -154,11 +154,11 @@ class AppState:
 
     # --- the transaction every mutation goes through ---
 
-    def transact(self, label: str, mutate: Callable[[_Journal], T], undoable: bool = True) -> T:
+    def transact(self, label: str, mutate: Callable[[Journal], T], undoable: bool = True) -> T:
         """Run `mutate` on the latest document under the lock; durable when it returns."""
 
         def apply(doc: Document) -> tuple[T, Change]:
-            journal = _Journal(doc)
+            journal = Journal(doc)
             result = mutate(journal)
             return result, journal.change(label)
 
@@ -198,7 +198,7 @@ class AppState:
         """Add several tasks in one transaction: all or none."""
         _check_new(items)  # before the lock: bad input never waits for or touches the file
 
-        def mutate(j: _Journal) -> list[Task]:
+        def mutate(j: Journal) -> list[Task]:
             added = []
             for item in items:
                 rec = new_record(j.doc.allocate_id(), **item)
@@ -227,7 +227,7 @@ class AppState:
         checked = {k: _check(k, v) for k, v in fields.items()}
         plus, minus = _check("tags", add_tags), _check("tags", remove_tags)
 
-        def mutate(j: _Journal) -> Task:
+        def mutate(j: Journal) -> Task:
             rec = _find(j.doc, task_id)
             theirs = {k: rec.get(k) for k, v in (expect or {}).items() if rec.get(k) != v}
             if theirs:
@@ -258,7 +258,7 @@ class AppState:
         return self.delete_many([task_id])[0]
 
     def delete_many(self, ids: Sequence[int]) -> list[Task]:
-        def mutate(j: _Journal) -> list[Task]:
+        def mutate(j: Journal) -> list[Task]:
             gone = [_find(j.doc, i) for i in ids]
             tasks = [Task.from_record(r) for r in gone]
             for rec in gone:
@@ -297,7 +297,7 @@ def _find(doc: Document, task_id: int) -> Record:
     return rec
 
 
-def _apply(j: _Journal, rec: Record, fields: Mapping[str, Any]) -> Task:
+def _apply(j: Journal, rec: Record, fields: Mapping[str, Any]) -> Task:
     """Set fields on the stored record (unknown fields untouched) and check the result."""
     before = _copy(rec)
     changed = {k: v for k, v in fields.items() if rec.get(k) != v}

@@ -1,0 +1,263 @@
+"""The maintenance commands: undo, redo, search, backups, restore, doctor (and salvage), stats."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from commands import filters
+from commands.admin_results import (
+    BackupList,
+    DoctorReport,
+    Replayed,
+    Restored,
+    SalvageReport,
+    Stats,
+)
+from commands.registry import Context, arg, command
+from commands.results import JsonOutput, Message, TaskTable
+from core.backups import (
+    BackupFile,
+    backup_files,
+    find_backup,
+    kept_copies,
+    read_document,
+    restore_edits,
+    restore_into,
+)
+from core.errors import AppError, StorageError, UsageError
+from core.model import PRIORITY_NAMES, Record, Task
+
+if TYPE_CHECKING:
+    from core.state import Journal
+
+STATS_DAYS = 14
+STATS_TAGS = 10
+YES = arg("-y", "--yes", action="store_true", help="do not ask")
+
+
+# --- undo / redo ---
+
+
+@command("undo", "revert this window's last change (refused if another window changed it since)")
+def undo(ctx: Context, args: argparse.Namespace) -> Any:
+    change = ctx.state.undo()
+    return Replayed(change.label, len(change.edits))
+
+
+@command("redo", "apply again what the last undo reverted")
+def redo(ctx: Context, args: argparse.Namespace) -> Any:
+    change = ctx.state.redo()
+    return Replayed(change.label, len(change.edits), redo=True)
+
+
+# --- search ---
+
+
+@command(
+    "search",
+    "find tasks whose name, description, comment or tags contain TEXT (done ones too)",
+    arg("text", nargs="+", metavar="TEXT", help="words to look for, as one phrase"),
+    arg("--json", action="store_true", help="print the records exactly as stored, as JSON"),
+    aliases=("find",),
+)
+def search(ctx: Context, args: argparse.Namespace) -> Any:
+    text = " ".join(args.text)
+    everything = ctx.state.tasks
+    found = filters.search(everything, text)
+    if args.json:
+        return JsonOutput([t.raw for t in found])
+    done = sum(t.done for t in everything)
+    return TaskTable(found, f"search: {text}", len(everything) - done, done)
+
+
+# --- backups and restore ---
+
+
+@command(
+    "backups",
+    "list backups and quarantined damaged copies: age, tasks, whether valid",
+    reads_file_as_is=True,
+)
+def backups(ctx: Context, args: argparse.Namespace) -> Any:
+    return BackupList(ctx.state.path, backup_files(ctx.state.files), time.time())
+
+
+@command(
+    "restore",
+    "restore a backup as one undoable change (the current file is kept as .backup first)",
+    arg("name", metavar="NAME", help="a name `backups` shows: backup, backup.1, legacy, corrupt-…"),
+    YES,
+)
+def restore(ctx: Context, args: argparse.Namespace) -> Any:
+    copy = find_backup(ctx.state.files, args.name)
+    if not copy.valid:
+        raise AppError(
+            f"{copy.short_name} {copy.problem}; `doctor --salvage {copy.short_name}` "
+            "recovers the tasks it still holds"
+        )
+    backup = read_document(copy.path)
+    current = ctx.state.snapshot.doc
+    edits = restore_edits(current.records, backup.records)
+    if not edits and current.records == backup.records and current.extra == backup.extra:
+        return Message(f"the file already holds what {copy.short_name} holds; nothing to restore")
+    gone = _removed(edits)
+    leaving = [t for t in ctx.state.tasks if t.uuid in gone]
+    if not args.yes and not ctx.confirm(_restore_question(ctx, copy, edits), leaving):
+        return Message("nothing was restored")
+
+    def mutate(j: Journal) -> list[tuple[str, Record | None, Record | None]]:
+        applied = restore_into(j.doc, backup)
+        for uuid, before, after in applied:
+            j.touch(uuid, before, after)
+        return applied
+
+    applied = ctx.state.transact(f"restore {copy.short_name}", mutate)
+    return _restored(ctx, copy, applied)
+
+
+def _removed(edits: Sequence[tuple[str, Any, Any]]) -> set[str]:
+    return {uuid for uuid, _, after in edits if after is None}
+
+
+def _restore_question(ctx: Context, copy: BackupFile, edits: Sequence[tuple[str, Any, Any]]) -> str:
+    back = sum(1 for _, before, _ in edits if before is None)
+    gone = len(_removed(edits))
+    kept = (
+        "the current version is kept as .backup"
+        if ctx.state.files.backup_paths()
+        else "the current version is NOT kept (TASKS_BACKUP_COUNT is 0)"
+    )
+    return (
+        f"restore {copy.short_name} ({copy.tasks} tasks): {back} come back, "
+        f"{gone} leave; {kept}. Restore?"
+    )
+
+
+def _restored(ctx: Context, copy: BackupFile, applied: Sequence[tuple[str, Any, Any]]) -> Restored:
+    back = sum(1 for _, before, _ in applied if before is None)
+    gone = len(_removed(applied))
+    paths = ctx.state.files.backup_paths()
+    return Restored(
+        copy,
+        brought_back=back,
+        removed=gone,
+        changed=len(applied) - back - gone,
+        task_count=len(ctx.state.tasks),
+        kept_as=paths[0] if paths else "",
+    )
+
+
+# --- doctor and salvage ---
+
+
+@command(
+    "doctor",
+    "check the data file, its backups, the lock and the file system (writes nothing); "
+    "--salvage recovers tasks from a damaged copy",
+    arg(
+        "--salvage",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="FILE",
+        help="add the tasks a damaged file still holds (default: the newest .corrupt-* copy)",
+    ),
+    YES,
+    reads_file_as_is=True,
+)
+def doctor(ctx: Context, args: argparse.Namespace) -> Any:
+    if args.salvage is None:
+        from core.doctor import diagnose
+
+        return DoctorReport(diagnose(ctx.state.files))
+    return _salvage(ctx, args.salvage, args.yes)
+
+
+def _salvage(ctx: Context, name: str, yes: bool) -> Any:
+    from core.salvage import SalvageError, add_missing, salvage
+
+    source = _salvage_source(ctx, name)
+    try:
+        with open(source, "rb") as f:
+            data = f.read()
+        found = salvage(data, ctx.state.snapshot.doc.records)
+    except OSError as e:
+        raise StorageError(f"cannot read {source}: {e.strerror or e}") from e
+    except SalvageError as e:
+        raise AppError(f"{source}: {e}") from None
+    report = SalvageReport(source, found.found, found.present, found.missing)
+    if not found.missing:
+        return report
+    question = f"add these {len(found.missing)} task(s) from {os.path.basename(source)}?"
+    if not yes and not ctx.confirm(question, [c.task() for c in found.missing]):
+        return replace(report, declined=True)
+
+    def mutate(j: Journal) -> list[Task]:
+        # Checked again under the lock: another window may have added some meanwhile.
+        added = add_missing(j.doc, found.missing)
+        for rec in added:
+            j.touch(rec["uuid"], None, rec)
+        return [Task.from_record(rec) for rec in added]
+
+    added = ctx.state.transact(f"salvage {os.path.basename(source)}", mutate)
+    return replace(report, added=added)
+
+
+def _salvage_source(ctx: Context, name: str) -> str:
+    """The file to salvage: the one named, else the newest quarantined copy."""
+    if name:
+        return name if os.path.exists(name) else find_backup(ctx.state.files, name).path
+    corrupt = [path for path, _, kind in kept_copies(ctx.state.files) if kind == "corrupt"]
+    if not corrupt:
+        raise UsageError(
+            f"no quarantined .corrupt-* copy next to {ctx.state.path}; "
+            "name the damaged file: doctor --salvage FILE"
+        )
+    return corrupt[0]
+
+
+# --- stats ---
+
+
+@command("stats", "counts by status, priority and tag; tasks completed per day, last two weeks")
+def stats(ctx: Context, args: argparse.Namespace) -> Any:
+    return compute_stats(ctx.state.tasks, ctx.now())
+
+
+def compute_stats(tasks: Sequence[Task], now: datetime) -> Stats:
+    """The counts `stats` draws, from the valid tasks."""
+    pending = sum(not t.done for t in tasks)
+    priorities = Counter(t.priority for t in tasks)
+    tags = Counter(tag for t in tasks for tag in t.tags).most_common()
+    return Stats(
+        total=len(tasks),
+        by_status=[("pending", pending), ("done", len(tasks) - pending)],
+        by_priority=[(f"P{p} {name}", priorities[p]) for p, name in PRIORITY_NAMES.items()],
+        by_tag=[(f"#{tag}", n) for tag, n in tags[:STATS_TAGS]],
+        other_tags=max(0, len(tags) - STATS_TAGS),
+        completed_per_day=_completed_per_day(tasks, now.date()),
+    )
+
+
+def _completed_per_day(tasks: Sequence[Task], today: date) -> list[tuple[date, int]]:
+    days = [today - timedelta(days=n) for n in range(STATS_DAYS - 1, -1, -1)]
+    counts = Counter(d for t in tasks if t.done and (d := _local_date(t.completed)) is not None)
+    return [(day, counts[day]) for day in days]
+
+
+def _local_date(stamp: str | None) -> date | None:
+    """The local calendar day of a stored UTC timestamp (`2026-11-25T23:50:12Z`)."""
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return moment.astimezone().date() if moment.tzinfo else moment.date()

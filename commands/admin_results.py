@@ -1,0 +1,73 @@
+"""What the maintenance commands return: plain data that ui/render_admin.py draws."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from core.backups import BackupFile
+from core.doctor import Diagnosis
+from core.errors import EXIT_ERROR, EXIT_OK
+from core.model import Task
+from core.salvage import Candidate
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """An undo or redo: the change's label and how many tasks it put back."""
+
+    label: str
+    tasks: int
+    redo: bool = False
+
+
+@dataclass(frozen=True)
+class BackupList:
+    path: str
+    copies: list[BackupFile]
+    now: float  # time.time() when listed, for ages
+
+
+@dataclass(frozen=True)
+class Restored:
+    backup: BackupFile
+    brought_back: int  # tasks the current file lacked
+    removed: int  # tasks not in the backup (still in the new `.backup`)
+    changed: int  # tasks in both, with different fields
+    task_count: int  # valid tasks in the file now
+    kept_as: str  # where the pre-restore version is kept
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    """The checks; `exit_code` tells the one-shot CLI to exit 1 when a problem was found."""
+
+    diagnosis: Diagnosis
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.diagnosis.healthy else EXIT_ERROR
+
+
+@dataclass(frozen=True)
+class SalvageReport:
+    """What `doctor --salvage` found in a damaged file, and what it added."""
+
+    source: str
+    found: int  # distinct tasks in the damaged file
+    present: int  # of those, already in the current file
+    candidates: list[Candidate]  # those the current file lacked
+    added: list[Task] = field(default_factory=list)  # what was saved, under their new ids
+    declined: bool = False  # the user said no: nothing was saved
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts for `stats`: each list holds (label, count) in display order."""
+
+    total: int
+    by_status: list[tuple[str, int]]
+    by_priority: list[tuple[str, int]]
+    by_tag: list[tuple[str, int]]
+    other_tags: int  # tags beyond the ones listed
+    completed_per_day: list[tuple[date, int]]  # the last two weeks, oldest first

@@ -1,0 +1,339 @@
+"""Check the data file and everything around it, writing nothing.
+
+Each check gives a status: ok, info, warning or problem. Only a problem makes the file unhealthy
+(exit code 1): something is damaged, stuck or will make the next save fail.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from core.backups import backup_files
+from core.document import Document, NewerVersionError, decode
+from core.file_safety import SafeFileManager
+from core.lock import describe_holder
+from core.model import InvalidRecord, Task
+
+OK, INFO, WARNING, PROBLEM = "ok", "info", "warning", "problem"
+# Locks on these are advisory at best: servers and clients may each grant them.
+NETWORK_FILE_SYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "sshfs", "fuse.sshfs", "9p", "afs"}
+)
+NO_HARD_LINKS = frozenset({"vfat", "msdos", "exfat", "fuseblk"})
+# A save holds the lock for milliseconds; wait this long before calling the lock held.
+LOCK_PATIENCE = 0.3
+_MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: what was checked, its status, and the details behind it."""
+
+    name: str
+    status: str
+    summary: str
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    path: str
+    checks: tuple[Check, ...]
+
+    @property
+    def healthy(self) -> bool:
+        return all(c.status != PROBLEM for c in self.checks)
+
+
+def diagnose(
+    files: SafeFileManager, lock_patience: float = LOCK_PATIENCE, mountinfo: str | None = None
+) -> Diagnosis:
+    """Every check, in the order a user reads them."""
+    holder = lock_holder(files.lock_path, lock_patience)
+    checks = [
+        check_file(files),
+        *check_content(files),
+        check_lock(holder),
+        check_temps(files, lock_held=holder is not None),
+        *check_kept_copies(files),
+        check_file_system(files.directory, mountinfo),
+    ]
+    return Diagnosis(files.path, tuple(checks))
+
+
+# --- the file itself ---
+
+
+def check_file(files: SafeFileManager) -> Check:
+    """Exists, is a regular file, mode and owner, and whether this user can read and save it."""
+    linked = os.path.abspath(files.path) != files.real_path
+    shown = f"{files.path} → {files.real_path}" if linked else files.path
+    try:
+        st = os.stat(files.real_path)
+    except FileNotFoundError:
+        summary = f"{shown} does not exist yet; the first change creates it"
+        problems = _directory_problems(files.directory)
+        return Check("file", PROBLEM if problems else INFO, summary, tuple(problems))
+    except OSError as e:
+        return Check("file", PROBLEM, f"{shown}: {e.strerror}")
+    if not stat.S_ISREG(st.st_mode):
+        return Check("file", PROBLEM, f"{shown} is not a regular file")
+    summary = f"{shown}: {stat.filemode(st.st_mode)} {_owner(st)}, {_size(st.st_size)}"
+    problems = _access_problems(files)
+    if problems:
+        return Check("file", PROBLEM, summary, tuple(problems))
+    if st.st_mode & stat.S_IWOTH:
+        return Check("file", WARNING, summary, ("any user on this machine can change it",))
+    return Check("file", OK, summary)
+
+
+def _access_problems(files: SafeFileManager) -> list[str]:
+    problems = [] if os.access(files.real_path, os.R_OK) else ["you cannot read it"]
+    return problems + _directory_problems(files.directory)
+
+
+def _directory_problems(directory: str) -> list[str]:
+    # A save writes a temp file beside the data and renames it over; both need the directory.
+    if not os.path.isdir(directory):
+        return [f"{directory} does not exist"]
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return [f"you cannot create files in {directory}: saves will fail"]
+    return []
+
+
+def _owner(st: os.stat_result) -> str:
+    try:
+        import grp
+        import pwd
+
+        return f"{pwd.getpwuid(st.st_uid).pw_name}:{grp.getgrgid(st.st_gid).gr_name}"
+    except (ImportError, KeyError):
+        return f"{st.st_uid}:{st.st_gid}"
+
+
+def _size(n: int) -> str:
+    return (
+        f"{n} bytes"
+        if n < 1024
+        else f"{n / 1024:.1f} KiB"
+        if n < 1 << 20
+        else f"{n / (1 << 20):.1f} MiB"
+    )
+
+
+# --- what it holds ---
+
+
+def check_content(files: SafeFileManager) -> list[Check]:
+    """Decodes, every record a valid task, ids and uuids unique."""
+    try:
+        with open(files.real_path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return []
+    except OSError as e:
+        return [Check("format", PROBLEM, f"cannot read it: {e.strerror}")]
+    try:
+        doc = decode(data)
+    except NewerVersionError as e:
+        return [Check("format", PROBLEM, str(e), ("upgrade tasksafe to use this file",))]
+    except (ValueError, RecursionError) as e:
+        hint = (
+            "the next load restores the newest valid backup; `doctor --salvage` then recovers more"
+        )
+        return [Check("format", PROBLEM, f"does not decode: {e}", (hint,))]
+    return [_format_check(doc), check_records(doc.records), check_duplicates(doc.records)]
+
+
+def _format_check(doc: Document) -> Check:
+    if doc.legacy:
+        return Check("format", INFO, "the original app's list; upgraded on the next save")
+    return Check(
+        "format", OK, f"tasksafe format, {len(doc.records)} records, next id {doc.next_id}"
+    )
+
+
+def check_records(records: list[Any]) -> Check:
+    """Records that are not valid tasks: position (from 1), id, why."""
+    bad = []
+    for pos, rec in enumerate(records, start=1):
+        try:
+            Task.from_record(rec)
+        except InvalidRecord as e:
+            rid = rec.get("id") if isinstance(rec, dict) else None
+            bad.append(f"record {pos} (id {rid!r:.20}): {e}")
+    if not bad:
+        return Check("records", OK, f"{len(records)} valid tasks")
+    summary = f"{len(bad)} of {len(records)} records are not valid tasks (kept as they are)"
+    return Check("records", PROBLEM, summary, _capped(bad))
+
+
+def check_duplicates(records: list[Any]) -> Check:
+    """Ids or uuids that more than one record claims."""
+    where: dict[tuple[str, object], list[int]] = defaultdict(list)
+    for pos, rec in enumerate(records, start=1):
+        if not isinstance(rec, dict):
+            continue
+        if type(rec.get("id")) is int:
+            where["id", rec["id"]].append(pos)
+        if isinstance(rec.get("uuid"), str):
+            where["uuid", rec["uuid"]].append(pos)
+    dups = [
+        f"{kind} {value} at records {', '.join(map(str, positions))}"
+        for (kind, value), positions in where.items()
+        if len(positions) > 1
+    ]
+    if not dups:
+        return Check("duplicates", OK, "every id and uuid is unique")
+    return Check("duplicates", PROBLEM, f"{len(dups)} duplicated id(s) or uuid(s)", _capped(dups))
+
+
+def _capped(lines: list[str]) -> tuple[str, ...]:
+    if len(lines) <= _MAX_LISTED:
+        return tuple(lines)
+    return (*lines[:_MAX_LISTED], f"… and {len(lines) - _MAX_LISTED} more")
+
+
+# --- the lock and what dead writers left ---
+
+
+def lock_holder(lock_path: str, patience: float = LOCK_PATIENCE) -> str | None:
+    """Who holds the writer lock (after `patience` seconds), or None when it is free.
+
+    Opens the lock file read-only and never creates it: doctor writes nothing.
+    """
+    from core.lock import try_lock, unlock
+
+    try:
+        fd = os.open(lock_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None  # no window has ever saved here
+    try:
+        deadline = time.monotonic() + patience
+        while not try_lock(fd):
+            if time.monotonic() >= deadline:
+                return describe_holder(lock_path)
+            time.sleep(0.01)
+        unlock(fd)
+        return None
+    finally:
+        os.close(fd)
+
+
+def check_lock(holder: str | None) -> Check:
+    if holder is None:
+        return Check("lock", OK, "free")
+    hint = "another window is saving or stuck; close it if this lasts"
+    return Check("lock", PROBLEM, f"held by {holder}", (hint,))
+
+
+def check_temps(files: SafeFileManager, lock_held: bool) -> Check:
+    """Temp files `.NAME.*.tmp`: only the lock holder writes them, so others are a dead writer's."""
+    prefix = f".{files.name}."
+    try:
+        names = sorted(
+            n for n in os.listdir(files.directory) if n.startswith(prefix) and n.endswith(".tmp")
+        )
+    except OSError as e:
+        return Check("temp files", INFO, f"cannot list {files.directory}: {e.strerror}")
+    if not names:
+        return Check("temp files", OK, "none")
+    if lock_held:
+        return Check(
+            "temp files", WARNING, f"{len(names)} (maybe the save in progress)", tuple(names)
+        )
+    summary = f"{len(names)} left by a writer that died; the next save removes them"
+    return Check("temp files", PROBLEM, summary, _capped(names))
+
+
+# --- kept copies ---
+
+
+def check_kept_copies(files: SafeFileManager) -> list[Check]:
+    """Backups present and valid; quarantined damaged files waiting for salvage."""
+    copies = backup_files(files)
+    backups = [c for c in copies if c.kind != "corrupt"]
+    corrupt = [c for c in copies if c.kind == "corrupt"]
+    checks = [_backups_check(backups)]
+    if corrupt:
+        names = tuple(c.short_name for c in corrupt)
+        summary = (
+            f"{len(corrupt)} damaged copy(ies) kept: `doctor --salvage` recovers what they "
+            "hold; then they may be deleted"
+        )
+        checks.append(Check("quarantine", WARNING, summary, names))
+    return checks
+
+
+def _backups_check(backups: list[Any]) -> Check:
+    if not backups:
+        return Check("backups", INFO, "none yet; each save keeps the previous version")
+    bad = [f"{b.short_name}: {b.problem}" for b in backups if not b.valid]
+    if bad:
+        return Check("backups", WARNING, f"{len(bad)} of {len(backups)} do not decode", tuple(bad))
+    names = ", ".join(b.short_name for b in backups)
+    return Check("backups", OK, f"{len(backups)} valid: {names}")
+
+
+# --- the file system ---
+
+
+def check_file_system(directory: str, mountinfo: str | None = None) -> Check:
+    """The file system the data is on; network ones lock only on a best-effort basis."""
+    if mountinfo is None:
+        mountinfo = _read_mountinfo()
+    mount = find_mount(directory, mountinfo) if mountinfo else None
+    if mount is None:
+        return Check("file system", INFO, "unknown (no /proc/self/mountinfo)")
+    fstype, point, options = mount
+    summary = f"{fstype} on {point}"
+    if "ro" in options.split(","):
+        return Check(
+            "file system",
+            PROBLEM,
+            summary + ", read-only",
+            ("saves will fail until it is remounted read-write",),
+        )
+    if fstype in NETWORK_FILE_SYSTEMS or fstype.startswith("nfs"):
+        hint = "locks are best-effort here: use tasksafe from one machine at a time"
+        return Check("file system", WARNING, summary + ", a network file system", (hint,))
+    if fstype in NO_HARD_LINKS:
+        return Check("file system", INFO, summary, ("no hard links: each backup is a full copy",))
+    return Check("file system", OK, summary)
+
+
+def _read_mountinfo() -> str:
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def find_mount(path: str, mountinfo: str) -> tuple[str, str, str] | None:
+    """(type, mount point, options) of the mount holding `path`: the longest matching point."""
+    path = os.path.realpath(path)
+    best: tuple[str, str, str] | None = None
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        if "-" not in fields[6:]:
+            continue
+        sep = fields.index("-", 6)
+        point, options, fstype = _unescape(fields[4]), fields[5], fields[sep + 1]
+        inside = path == point or path.startswith(point.rstrip("/") + "/")
+        # Equal length: a later line is mounted over the earlier one.
+        if inside and (best is None or len(point) >= len(best[1])):
+            best = (fstype, point, options)
+    return best
+
+
+def _unescape(field: str) -> str:
+    """mountinfo writes space, tab, newline and backslash as octal escapes (\\040)."""
+    import re
+
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,10 +39,10 @@ def resolve_settings(
     timeout = (
         timeout_arg if timeout_arg is not None else _number(environ, "TASKS_LOCK_TIMEOUT", 5.0)
     )
-    if timeout < 0:
+    if not 0 <= timeout < math.inf:
         raise UsageError(f"the lock timeout must be 0 or more seconds, not {timeout}")
     backups = _number(environ, "TASKS_BACKUP_COUNT", 3)
-    if backups < 0 or backups != int(backups):
+    if not 0 <= backups < math.inf or backups != int(backups):
         raise UsageError(f"TASKS_BACKUP_COUNT must be a whole number of 0 or more, not {backups}")
     return Settings(os.path.expanduser(path), float(timeout), int(backups))
 

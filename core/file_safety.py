@@ -14,9 +14,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
-from core.document import Document, NewerVersionError, UndecodableError, decode, encode
+from core.document import (
+    Document,
+    NewerVersionError,
+    UndecodableError,
+    UnencodableError,
+    decode,
+    encode,
+)
 from core.errors import FileCorruptionError, StorageError, storage_error
 from core.events import EventSink, LockWaiting, Recovered, Saved, Upgraded, ignore
 from core.fsops import DEFAULT_OPS, FileOps
@@ -78,7 +85,9 @@ class SafeFileManager:
         """Read and decode the file; a file that does not decode is recovered under the lock."""
         try:
             return self._read()
-        except UndecodableError:
+        except UndecodableError as e:
+            if self._newest_valid_backup() is None:
+                self._refuse(str(e))  # without even creating the lock file: nothing is written
             with self._locked():
                 return self._read_or_recover()
 
@@ -109,7 +118,11 @@ class SafeFileManager:
                 known if known and known.signature == self.signature() else self._read_or_recover()
             )
             result = mutate(snap.doc)
-            self._write(encode(snap.doc), snap)
+            try:
+                data = encode(snap.doc)
+            except UnencodableError as e:
+                raise StorageError(f"could not save {self.path}; nothing was changed: {e}") from e
+            self._write(data, snap)
             new = Snapshot(snap.doc, self.signature())
         self.on_event(Saved(self.path, len(snap.doc.records), time.perf_counter() - start))
         return result, new
@@ -135,13 +148,19 @@ class SafeFileManager:
             if old.signature is not None:
                 self._keep_old_version(old.doc)
             self.ops.replace(tmp, self.real_path)
-            self.ops.fsync_dir(self.directory)
         except OSError as e:
             self._discard(tmp)
             raise storage_error(e, f"could not save {self.path}; nothing was changed") from e
         except BaseException:
             self._discard(tmp)
             raise
+        try:
+            self.ops.fsync_dir(self.directory)
+        except OSError as e:
+            # The new file is in place: saying "nothing was changed" would invite a duplicate.
+            raise storage_error(
+                e, f"{self.path} was saved, but the disk did not confirm it (a power cut may undo it)"
+            ) from e
 
     def _write_temp(self, tmp: str, data: bytes, mode: int) -> None:
         fd = self.ops.create(tmp)
@@ -206,10 +225,7 @@ class SafeFileManager:
         """Quarantine the undecodable file and restore the newest valid backup (under the lock)."""
         found = self._newest_valid_backup()
         if found is None:
-            raise FileCorruptionError(
-                f"{self.path} is damaged ({reason}) and no valid backup exists; "
-                "it was left untouched (see `doctor`, or fix it by hand)"
-            )
+            self._refuse(reason)
         backup, data, doc = found
         tmp = os.path.join(self.directory, f".{self.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
@@ -222,6 +238,12 @@ class SafeFileManager:
             raise storage_error(e, f"could not restore {self.path} from {backup}") from e
         self.on_event(Recovered(self.path, reason, backup, len(doc.records), corrupt))
         return Snapshot(doc, self.signature())
+
+    def _refuse(self, reason: str) -> NoReturn:
+        raise FileCorruptionError(
+            f"{self.path} is damaged ({reason}) and no valid backup exists; "
+            "it was left untouched (see `doctor`, or fix it by hand)"
+        )
 
     def _newest_valid_backup(self) -> tuple[str, bytes, Document] | None:
         # The legacy original is the oldest copy there is: the last resort.

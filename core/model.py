@@ -31,12 +31,23 @@ def utc_now() -> str:
 
 
 def clean_text(text: str) -> str:
-    """Remove control and format characters (Unicode Cc/Cf) except newline and tab."""
+    """Remove control and format characters (Unicode Cc/Cf) except newline and tab.
+
+    A lone surrogate (an undecodable byte from the command line) becomes U+FFFD: it cannot be
+    stored as UTF-8, and the user should see where it was.
+    """
     if text.isprintable():
         return text
-    return "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")
-    )
+    return "".join(_clean_char(ch) for ch in text)
+
+
+def _clean_char(ch: str) -> str:
+    if ch in "\n\t":
+        return ch
+    category = unicodedata.category(ch)
+    if category == "Cs":
+        return "\ufffd"
+    return "" if category in ("Cc", "Cf") else ch
 
 
 class InvalidRecord(ValueError):

@@ -326,12 +326,16 @@ def _restore(
         now = doc.records[by_uuid[uuid]] if uuid in by_uuid else None
         if now != expected:
             raise AppError(f"cannot undo `{label}`: another window has changed those tasks since")
+    gone = set()
     for uuid, _, wanted in steps:
-        if uuid in by_uuid:
-            doc.records[by_uuid[uuid]] = wanted
+        if uuid in by_uuid and wanted is None:
+            gone.add(by_uuid[uuid])
+        elif uuid in by_uuid:
+            doc.records[by_uuid[uuid]] = copy.deepcopy(wanted)
         elif wanted is not None:
-            doc.records.append(dict(wanted))
-    doc.records[:] = [r for r in doc.records if r is not None]
+            doc.records.append(copy.deepcopy(wanted))
+    if gone:
+        doc.records[:] = [r for i, r in enumerate(doc.records) if i not in gone]
 
 
 def _check(key: str, value: Any) -> Any:

@@ -1,0 +1,641 @@
+"""core.file_safety: durable, locked, recoverable transactions on a real directory."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.document import Document, decode, encode
+from core.errors import (
+    DiskFullError,
+    FileCorruptionError,
+    FileLockTimeoutError,
+    PermissionDeniedError,
+    ReadOnlyFileSystemError,
+    StorageError,
+)
+from core.events import Event, LockWaiting, Recovered, Saved, Upgraded
+from core.file_safety import SafeFileManager, Snapshot
+from core.fsops import FileOps
+from core.model import new_record
+from tests.helpers import ROOT, child_env
+
+CORRUPT_NAME = re.compile(r"tasks\.json\.corrupt-\d{8}T\d{6}Z(-\d+)?")
+LEGACY = (
+    b'[\n  {"id": 1, "name": "buy milk", "comment": "", "description": "", '
+    b'"priority": "2", "tag": "home"},\n'
+    b'  {"id": 2, "name": "call Ana", "comment": "", "description": "", '
+    b'"priority": 1, "tag": ""}\n]\n'
+)
+
+
+def add(name: str) -> Callable[[Document], int]:
+    """A mutation that appends one task and returns its id."""
+
+    def mutate(doc: Document) -> int:
+        rec = new_record(doc.allocate_id(), name)
+        doc.records.append(rec)
+        return int(rec["id"])
+
+    return mutate
+
+
+def names(path: Path) -> list[str]:
+    return [r["name"] for r in decode(path.read_bytes()).records]
+
+
+def contents(directory: Path, skip_lock: bool = True) -> dict[str, bytes]:
+    """Every file in a directory and its bytes (the lock file aside: taking it is not writing)."""
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(directory.iterdir())
+        if p.is_file() and not (skip_lock and p.name.endswith(".lock"))
+    }
+
+
+def temps(directory: Path) -> list[str]:
+    return [p.name for p in directory.iterdir() if p.name.endswith(".tmp")]
+
+
+class Events(list[Event]):
+    """An event sink that keeps what it is told."""
+
+    def __call__(self, event: Event) -> None:
+        self.append(event)
+
+    def of(self, kind: type[Any]) -> list[Any]:
+        return [e for e in self if isinstance(e, kind)]
+
+
+@pytest.fixture
+def events() -> Events:
+    return Events()
+
+
+def manager(path: Path, events: Events | None = None, **kwargs: Any) -> SafeFileManager:
+    return SafeFileManager(path, on_event=events if events is not None else Events(), **kwargs)
+
+
+def save_versions(files: SafeFileManager, count: int) -> list[bytes]:
+    """`count` transactions, each adding a task; the file's bytes after each."""
+    versions = []
+    for i in range(count):
+        files.transaction(add(f"task {i + 1}"), None)
+        versions.append(Path(files.real_path).read_bytes())
+    return versions
+
+
+# --- the transaction ---
+
+
+def test_a_transaction_writes_the_mutation_and_returns_the_new_snapshot(
+    tasks_path: Path, events: Events
+) -> None:
+    files = manager(tasks_path, events)
+    result, snap = files.transaction(add("write report"), None)
+    assert result == 1
+    assert names(tasks_path) == ["write report"]
+    assert snap.signature == files.signature()
+    assert [r["name"] for r in snap.doc.records] == ["write report"]
+    assert decode(tasks_path.read_bytes()).next_id == 2
+    assert temps(tasks_path.parent) == []
+
+
+class RecordingOps(FileOps):
+    """Real file operations that log each step, to check their order."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+        self.temp_fds: set[int] = set()
+
+    def create(self, path: str) -> int:
+        fd = super().create(path)
+        self.temp_fds.add(fd)
+        self.steps.append("create temp")
+        return fd
+
+    def write(self, fd: int, data: bytes) -> None:
+        self.steps.append("write temp")
+        super().write(fd, data)
+
+    def fchmod(self, fd: int, mode: int) -> None:
+        self.steps.append("chmod temp")
+        super().fchmod(fd, mode)
+
+    def fsync(self, fd: int) -> None:
+        self.steps.append("fsync temp" if fd in self.temp_fds else "fsync other")
+        super().fsync(fd)
+
+    def close(self, fd: int) -> None:
+        self.steps.append("close temp")
+        super().close(fd)
+
+    def link_or_copy(self, src: str, dst: str) -> None:
+        self.steps.append(f"link {os.path.basename(dst)}")
+        super().link_or_copy(src, dst)
+
+    def replace(self, src: str, dst: str) -> None:
+        self.steps.append(f"replace {os.path.basename(dst)}")
+        super().replace(src, dst)
+
+    def fsync_dir(self, path: str) -> None:
+        self.steps.append("fsync dir")
+        super().fsync_dir(path)
+
+
+def test_the_new_bytes_are_synced_before_the_rename_and_the_rename_is_synced(
+    tasks_path: Path,
+) -> None:
+    ops = RecordingOps()
+    files = manager(tasks_path, ops=ops)
+    files.transaction(add("one"), None)
+    ops.steps.clear()
+    files.transaction(add("two"), None)
+    assert ops.steps == [
+        "create temp",
+        "write temp",
+        "chmod temp",
+        "fsync temp",
+        "close temp",
+        "link tasks.json.backup",
+        "replace tasks.json",
+        "fsync dir",
+    ]
+
+
+def test_each_transaction_emits_saved(tasks_path: Path, events: Events) -> None:
+    files = manager(tasks_path, events)
+    save_versions(files, 2)
+    saved = events.of(Saved)
+    assert [(e.path, e.task_count) for e in saved] == [(str(tasks_path), 1), (str(tasks_path), 2)]
+    assert all(e.seconds >= 0 for e in saved)
+
+
+def test_a_stale_snapshot_is_re_read_so_another_windows_change_stays(tasks_path: Path) -> None:
+    first, second = manager(tasks_path), manager(tasks_path)
+    _, stale = second.transaction(add("from second"), None)
+    first.transaction(add("from first"), None)
+    second.transaction(add("second again"), stale)
+    assert names(tasks_path) == ["from second", "from first", "second again"]
+    assert sorted(decode(tasks_path.read_bytes()).ids()) == [1, 2, 3]
+
+
+def test_a_current_snapshot_is_used_without_re_reading(tasks_path: Path) -> None:
+    files = manager(tasks_path)
+    _, snap = files.transaction(add("one"), None)
+    seen: list[Document] = []
+    files.transaction(lambda doc: seen.append(doc), snap)
+    assert seen == [snap.doc] and seen[0] is snap.doc
+
+
+def test_an_exception_inside_mutate_leaves_the_directory_untouched(tasks_path: Path) -> None:
+    files = manager(tasks_path)
+    save_versions(files, 2)
+    before = contents(tasks_path.parent)
+
+    def fail(doc: Document) -> None:
+        add("half done")(doc)
+        raise ValueError("changed my mind")
+
+    with pytest.raises(ValueError, match="changed my mind"):
+        files.transaction(fail, None)
+    assert contents(tasks_path.parent) == before
+
+
+# --- modes and symlinks ---
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o600, 0o640])
+def test_the_files_mode_is_kept_across_saves(tasks_path: Path, mode: int) -> None:
+    files = manager(tasks_path)
+    files.transaction(add("one"), None)
+    tasks_path.chmod(mode)
+    save_versions(files, 2)
+    assert tasks_path.stat().st_mode & 0o7777 == mode
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o027])
+def test_a_new_file_gets_the_default_mode_under_the_umask(tasks_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        manager(tasks_path).transaction(add("one"), None)
+    finally:
+        os.umask(old)
+    assert tasks_path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Path:
+    (tmp_path / "data").mkdir()
+    return tmp_path / "data" / "real.json"
+
+
+@pytest.mark.parametrize("relative", [False, True])
+def test_a_symlinked_file_stays_a_symlink_and_its_target_is_updated(
+    tasks_path: Path, target: Path, relative: bool
+) -> None:
+    manager(target).transaction(add("one"), None)
+    tasks_path.symlink_to("data/real.json" if relative else target)
+    link_text = os.readlink(tasks_path)
+    files = manager(tasks_path)
+    files.transaction(add("two"), None)
+    files.transaction(add("three"), None)
+    assert tasks_path.is_symlink()
+    assert os.readlink(tasks_path) == link_text
+    assert names(target) == ["one", "two", "three"]
+    assert (target.parent / "real.json.backup").exists()  # backups and lock beside the target
+    assert (target.parent / "real.json.lock").exists()
+    assert sorted(p.name for p in tasks_path.parent.iterdir() if p.name.startswith("tasks")) == [
+        "tasks.json"
+    ]
+
+
+def test_a_dangling_symlink_gets_its_target_created(tasks_path: Path, target: Path) -> None:
+    tasks_path.symlink_to(target)
+    manager(tasks_path).transaction(add("first"), None)
+    assert tasks_path.is_symlink()
+    assert names(target) == ["first"]
+
+
+def test_the_link_and_its_target_share_one_lock(tasks_path: Path, target: Path) -> None:
+    tasks_path.symlink_to(target)
+    assert manager(tasks_path).lock_path == manager(target).lock_path == f"{target}.lock"
+
+
+def test_the_lock_file_keeps_its_inode_across_transactions(tasks_path: Path) -> None:
+    files = manager(tasks_path)
+    files.transaction(add("one"), None)
+    lock = Path(files.lock_path)
+    inode = lock.stat().st_ino
+    save_versions(files, 3)
+    assert lock.stat().st_ino == inode
+
+
+# --- backups ---
+
+
+def test_three_backups_hold_the_three_previous_versions(tasks_path: Path) -> None:
+    files = manager(tasks_path, backup_count=3)
+    versions = save_versions(files, 5)
+    directory = tasks_path.parent
+    assert tasks_path.read_bytes() == versions[4]
+    assert (directory / "tasks.json.backup").read_bytes() == versions[3]
+    assert (directory / "tasks.json.backup.1").read_bytes() == versions[2]
+    assert (directory / "tasks.json.backup.2").read_bytes() == versions[1]
+    assert sorted(contents(directory)) == [
+        "tasks.json",
+        "tasks.json.backup",
+        "tasks.json.backup.1",
+        "tasks.json.backup.2",
+    ]
+
+
+def test_backups_are_hard_links_of_the_replaced_files(tasks_path: Path) -> None:
+    files = manager(tasks_path)
+    inodes = []
+    for i in range(3):
+        files.transaction(add(f"task {i}"), None)
+        inodes.append(tasks_path.stat().st_ino)
+    backup, backup1 = (tasks_path.parent / n for n in ("tasks.json.backup", "tasks.json.backup.1"))
+    assert backup.stat().st_ino == inodes[1]
+    assert backup1.stat().st_ino == inodes[0]
+    # Each old version now lives only as its backup: linked, not copied, and not linked twice.
+    assert backup.stat().st_nlink == backup1.stat().st_nlink == 1
+    assert tasks_path.stat().st_nlink == 1
+
+
+def test_one_backup(tasks_path: Path) -> None:
+    versions = save_versions(manager(tasks_path, backup_count=1), 3)
+    assert contents(tasks_path.parent) == {
+        "tasks.json": versions[2],
+        "tasks.json.backup": versions[1],
+    }
+
+
+def test_no_backups(tasks_path: Path) -> None:
+    versions = save_versions(manager(tasks_path, backup_count=0), 3)
+    assert contents(tasks_path.parent) == {"tasks.json": versions[2]}
+
+
+# --- temp files a dead writer left ---
+
+# A writer SIGKILLed after its temp file is complete and before the rename.
+DIES_BEFORE_RENAME = """
+import os, signal, sys
+from core.file_safety import SafeFileManager
+from core.fsops import FileOps
+from core.model import new_record
+
+class DiesBeforeRename(FileOps):
+    def replace(self, src, dst):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+def mutate(doc):
+    doc.records.append(new_record(doc.allocate_id(), "never saved"))
+
+SafeFileManager(sys.argv[1], ops=DiesBeforeRename()).transaction(mutate, None)
+"""
+
+
+def test_temp_files_of_a_killed_writer_are_removed_by_the_next_transaction(
+    tasks_path: Path, tmp_path: Path
+) -> None:
+    files = manager(tasks_path)
+    files.transaction(add("kept"), None)
+    before = tasks_path.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-c", DIES_BEFORE_RENAME, str(tasks_path)],
+        env=child_env(tmp_path),
+        cwd=ROOT,
+        capture_output=True,
+    )
+    assert result.returncode == -9
+    left = temps(tmp_path)
+    assert len(left) == 1 and left[0].startswith(".tasks.json.")
+    assert tasks_path.read_bytes() == before  # the old file is whole
+    files.transaction(add("next"), None)  # the dead writer's lock is free, too
+    assert temps(tmp_path) == []
+    assert names(tasks_path) == ["kept", "next"]
+
+
+def test_only_this_files_temp_files_are_removed(tasks_path: Path, tmp_path: Path) -> None:
+    stale = tmp_path / ".tasks.json.99999.deadbeef.tmp"
+    other = tmp_path / ".notes.json.99999.deadbeef.tmp"
+    mine = tmp_path / "tasks.json.tmp"
+    for p in (stale, other, mine):
+        p.write_bytes(b"partial")
+    manager(tasks_path).transaction(add("one"), None)
+    assert not stale.exists()
+    assert other.exists() and mine.exists()
+
+
+# --- typed errors; the old file stays ---
+
+
+class FailingOps(FileOps):
+    """Real file operations, except that one step fails with the given errno."""
+
+    def __init__(self, step: str, code: int) -> None:
+        self.step, self.code = step, code
+
+    def _maybe_fail(self, step: str) -> None:
+        if step == self.step:
+            raise OSError(self.code, os.strerror(self.code))
+
+    def write(self, fd: int, data: bytes) -> None:
+        self._maybe_fail("write")
+        super().write(fd, data)
+
+    def fsync(self, fd: int) -> None:
+        self._maybe_fail("fsync")
+        super().fsync(fd)
+
+    def replace(self, src: str, dst: str) -> None:
+        if dst.endswith("tasks.json"):
+            self._maybe_fail("replace")
+        super().replace(src, dst)
+
+
+@pytest.mark.parametrize("step", ["write", "fsync", "replace"])
+@pytest.mark.parametrize(
+    ("code", "error", "sentence"),
+    [
+        (errno.ENOSPC, DiskFullError, "the disk is full"),
+        (errno.EDQUOT, DiskFullError, "the disk is full"),
+        (errno.EROFS, ReadOnlyFileSystemError, "read-only"),
+        (errno.EACCES, PermissionDeniedError, "permission denied"),
+        (errno.EIO, StorageError, "Input/output error"),
+    ],
+)
+def test_a_failed_save_raises_a_typed_error_and_keeps_the_old_file(
+    tasks_path: Path, step: str, code: int, error: type[StorageError], sentence: str
+) -> None:
+    manager(tasks_path).transaction(add("kept"), None)
+    before = tasks_path.read_bytes()
+    files = manager(tasks_path, ops=FailingOps(step, code))
+    with pytest.raises(error) as exc:
+        files.transaction(add("lost"), None)
+    assert sentence in str(exc.value)
+    assert "nothing was changed" in str(exc.value)
+    assert tasks_path.read_bytes() == before
+    assert temps(tasks_path.parent) == []
+
+
+class DirSyncFails(FileOps):
+    """Real file operations, except that syncing the directory fails (EIO), after the rename."""
+
+    def fsync_dir(self, path: str) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+
+def test_a_failure_after_the_rename_does_not_claim_nothing_changed(tasks_path: Path) -> None:
+    manager(tasks_path).transaction(add("kept"), None)
+    before = tasks_path.read_bytes()
+    with pytest.raises(StorageError) as exc:
+        manager(tasks_path, ops=DirSyncFails()).transaction(add("maybe"), None)
+    if tasks_path.read_bytes() != before:
+        assert "nothing was changed" not in str(exc.value)
+
+
+def test_a_directory_in_place_of_the_file_is_a_clear_error(tasks_path: Path) -> None:
+    tasks_path.mkdir()
+    with pytest.raises(StorageError, match="is a directory"):
+        manager(tasks_path).load()
+
+
+def test_a_held_lock_reports_waits_then_times_out_without_writing(
+    tasks_path: Path, tmp_path: Path, events: Events
+) -> None:
+    manager(tasks_path).transaction(add("kept"), None)
+    before = contents(tmp_path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from core.lock import FileLock; l = FileLock(sys.argv[1], 30); "
+            "l.acquire(); print('locked', flush=True); sys.stdin.readline()",
+            f"{tasks_path}.lock",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=child_env(tmp_path),
+        cwd=ROOT,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        with pytest.raises(FileLockTimeoutError) as exc:
+            manager(tasks_path, events, lock_timeout=0.4).transaction(add("lost"), None)
+    finally:
+        holder.kill()
+        holder.wait(10)
+    assert f"pid {holder.pid}" in str(exc.value)
+    waits = events.of(LockWaiting)
+    assert waits and all(f"pid {holder.pid}" in w.holder for w in waits)
+    assert contents(tmp_path) == before
+
+
+# --- recovery ---
+
+
+@pytest.fixture
+def torn(tasks_path: Path) -> tuple[list[bytes], bytes]:
+    """Three saved versions, then the main file torn in half: (versions, torn bytes)."""
+    versions = save_versions(manager(tasks_path), 3)
+    torn_bytes = versions[2][: len(versions[2]) // 2]
+    tasks_path.write_bytes(torn_bytes)
+    return versions, torn_bytes
+
+
+def test_a_torn_file_is_quarantined_and_the_newest_backup_restored(
+    tasks_path: Path, torn: tuple[list[bytes], bytes], events: Events
+) -> None:
+    versions, torn_bytes = torn
+    snap = manager(tasks_path, events).load()
+    assert tasks_path.read_bytes() == versions[1]
+    assert [r["name"] for r in snap.doc.records] == ["task 1", "task 2"]
+    (recovered,) = events.of(Recovered)
+    assert recovered.backup == f"{tasks_path}.backup"
+    assert recovered.task_count == 2
+    assert recovered.path == str(tasks_path)
+    assert "not valid JSON" in recovered.reason
+    corrupt = Path(recovered.corrupt_copy)
+    assert CORRUPT_NAME.fullmatch(corrupt.name)
+    assert corrupt.read_bytes() == torn_bytes
+    assert snap.signature == manager(tasks_path).signature()
+
+
+def test_a_corrupt_newest_backup_is_skipped_for_the_next_valid_one(
+    tasks_path: Path, torn: tuple[list[bytes], bytes], events: Events
+) -> None:
+    versions, _ = torn
+    Path(f"{tasks_path}.backup").write_bytes(b'{"format": "tasksafe", "vers')
+    snap = manager(tasks_path, events).load()
+    assert tasks_path.read_bytes() == versions[0]
+    assert len(snap.doc.records) == 1
+    (recovered,) = events.of(Recovered)
+    assert (recovered.backup, recovered.task_count) == (f"{tasks_path}.backup.1", 1)
+
+
+def test_a_transaction_on_a_torn_file_recovers_then_applies_its_change(
+    tasks_path: Path, torn: tuple[list[bytes], bytes], events: Events
+) -> None:
+    manager(tasks_path, events).transaction(add("after recovery"), None)
+    assert names(tasks_path) == ["task 1", "task 2", "after recovery"]
+    assert len(events.of(Recovered)) == 1
+    assert len(list(tasks_path.parent.glob("tasks.json.corrupt-*"))) == 1
+
+
+def test_recovery_keeps_the_files_mode(tasks_path: Path, torn: tuple[list[bytes], bytes]) -> None:
+    tasks_path.chmod(0o600)
+    manager(tasks_path).load()
+    assert tasks_path.stat().st_mode & 0o777 == 0o600
+
+
+def test_two_recoveries_keep_both_corrupt_copies(
+    tasks_path: Path, torn: tuple[list[bytes], bytes], events: Events
+) -> None:
+    _, first_torn = torn
+    files = manager(tasks_path, events)
+    files.load()
+    tasks_path.write_bytes(b"\x00\x00\x00")
+    files.load()
+    copies = sorted(tasks_path.parent.glob("tasks.json.corrupt-*"))
+    assert len(copies) == 2
+    assert {p.read_bytes() for p in copies} == {first_torn, b"\x00\x00\x00"}
+
+
+@pytest.mark.parametrize("backups", ["none", "all corrupt"])
+def test_a_damaged_file_without_a_valid_backup_is_refused_and_nothing_is_written(
+    tasks_path: Path, tmp_path: Path, events: Events, backups: str
+) -> None:
+    tasks_path.write_bytes(b'{"format": "tasksafe", "version": 1, "tasks": [{"id": 1,')
+    if backups == "all corrupt":
+        for suffix in (".backup", ".backup.1", ".backup.2"):
+            Path(f"{tasks_path}{suffix}").write_bytes(b"[{]")
+    before = contents(tmp_path)
+    files = manager(tasks_path, events)
+    with pytest.raises(FileCorruptionError) as exc:
+        files.load()
+    assert contents(tmp_path, skip_lock=False) == before  # loading creates not even the lock file
+    assert exc.value.exit_code == 4
+    assert str(tasks_path) in str(exc.value)
+    assert "no valid backup" in str(exc.value)
+    called: list[Document] = []
+    with pytest.raises(FileCorruptionError):
+        files.transaction(called.append, None)
+    assert called == []
+    assert contents(tmp_path) == before
+    assert events.of(Recovered) == events.of(Saved) == []
+
+
+def test_a_file_from_a_newer_version_is_refused_not_replaced_by_a_backup(
+    tasks_path: Path, tmp_path: Path
+) -> None:
+    save_versions(manager(tasks_path), 2)
+    newer = json.dumps({"format": "tasksafe", "version": 2, "next_id": 9, "tasks": []}).encode()
+    tasks_path.write_bytes(newer)
+    before = contents(tmp_path)
+    files = manager(tasks_path)
+    with pytest.raises(FileCorruptionError, match=r"newer tasksafe.*upgrade"):
+        files.load()
+    with pytest.raises(FileCorruptionError):
+        files.transaction(add("lost"), None)
+    assert contents(tmp_path) == before
+
+
+def test_a_missing_file_loads_as_empty_and_the_first_save_creates_it(tasks_path: Path) -> None:
+    files = manager(tasks_path)
+    snap = files.load()
+    assert (snap.doc.records, snap.signature) == ([], None)
+    assert not tasks_path.exists()
+    files.transaction(add("first"), snap)
+    assert names(tasks_path) == ["first"]
+
+
+# --- the legacy list ---
+
+
+def test_a_legacy_list_is_upgraded_on_first_write_and_its_bytes_kept(
+    tasks_path: Path, events: Events
+) -> None:
+    tasks_path.write_bytes(LEGACY)
+    files = manager(tasks_path, events)
+    snap = files.load()
+    assert snap.doc.legacy
+    assert tasks_path.read_bytes() == LEGACY  # reading never writes
+    files.transaction(add("new"), snap)
+    assert Path(f"{tasks_path}.legacy").read_bytes() == LEGACY
+    assert Path(f"{tasks_path}.backup").read_bytes() == LEGACY
+    assert events.of(Upgraded) == [Upgraded(str(tasks_path), f"{tasks_path}.legacy")]
+    value = json.loads(tasks_path.read_bytes())
+    assert (value["format"], value["version"], value["next_id"]) == ("tasksafe", 1, 4)
+    assert [(r["id"], r["name"], r["tags"]) for r in value["tasks"]] == [
+        (1, "buy milk", ["home"]),
+        (2, "call Ana", []),
+        (3, "new", []),
+    ]
+    files.transaction(add("again"), None)
+    assert len(events.of(Upgraded)) == 1
+    assert Path(f"{tasks_path}.legacy").read_bytes() == LEGACY
+    assert Path(f"{tasks_path}.backup.1").read_bytes() == LEGACY
+
+
+def test_a_legacy_list_keeps_its_bytes_even_without_backups(tasks_path: Path) -> None:
+    tasks_path.write_bytes(LEGACY)
+    manager(tasks_path, backup_count=0).transaction(add("new"), None)
+    assert Path(f"{tasks_path}.legacy").read_bytes() == LEGACY
+
+
+def test_encode_of_a_snapshot_matches_the_file(tasks_path: Path) -> None:
+    _, snap = manager(tasks_path).transaction(add("one"), None)
+    assert isinstance(snap, Snapshot)
+    assert encode(snap.doc) == tasks_path.read_bytes()

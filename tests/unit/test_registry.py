@@ -1,0 +1,137 @@
+"""commands.registry: the command table, its parser, and id arguments."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import pytest
+
+import commands  # noqa: F401  (registers the real commands)
+from commands import registry
+from commands.registry import (
+    Context,
+    arg,
+    build_parser,
+    command,
+    dispatch,
+    flatten_ids,
+    parse_ids,
+    task_id,
+)
+from core.errors import UsageError
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3", [3]),
+        ("5-7", [5, 6, 7]),
+        ("3,5-7", [3, 5, 6, 7]),
+        ("1,,2,", [1, 2]),
+        ("4-4", [4]),
+        ("9,2", [9, 2]),
+    ],
+)
+def test_parse_ids(text: str, expected: list[int]) -> None:
+    assert parse_ids(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x", "not a task id or range: 'x'"),
+        ("3-", "not a task id or range"),
+        ("-3", "not a task id or range"),
+        ("1.5", "not a task id or range"),
+        ("0", "not a valid id range: '0'"),
+        ("7-5", "not a valid id range: '7-5'"),
+        ("1-100000", "not a valid id range"),
+    ],
+)
+def test_parse_ids_refuses_what_is_not_ids(text: str, message: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        parse_ids(text)
+
+
+def test_task_id_wants_exactly_one() -> None:
+    assert task_id("12") == 12
+    with pytest.raises(argparse.ArgumentTypeError, match="one task id"):
+        task_id("3-4")
+
+
+def test_flatten_ids_keeps_the_first_of_each_in_order() -> None:
+    assert flatten_ids([[3, 1], [1, 2], [3]]) == [3, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["add", "x", "-p", "9"], "priority"),
+        (["done"], "required: ID"),
+        (["done", "x"], "not a task id or range: 'x'"),
+        (["show", "3-4"], "one task id"),
+        (["list", "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_parse_errors_raise_one_line_usage_errors_instead_of_exiting(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = build_parser("tasksafe")
+    with pytest.raises(UsageError) as exc:
+        parser.parse_args(argv)
+    text = str(exc.value)
+    assert message in text
+    assert "\n" not in text
+    assert exc.value.exit_code == 2
+    assert capsys.readouterr() == ("", "")  # nothing printed: the caller reports it
+
+
+def test_the_parser_knows_the_task_commands() -> None:
+    parser = build_parser("tasksafe")
+    args = parser.parse_args(["add", "buy", "milk", "-p", "1", "-t", "home", "-t", "shop"])
+    assert (args.command, args.name, args.priority, args.tags) == (
+        "add",
+        ["buy", "milk"],
+        1,
+        ["home", "shop"],
+    )
+    assert parser.parse_args(["done", "1", "3-4"]).ids == [[1], [3, 4]]
+    names = {c.name for c in registry.commands()}
+    assert {"add", "list", "show", "edit", "done", "undone", "delete"} <= names
+
+
+@pytest.fixture
+def table(monkeypatch: pytest.MonkeyPatch) -> dict[str, registry.Command]:
+    """An empty registry for this test, so test commands do not leak into the real one."""
+    fresh: dict[str, registry.Command] = {}
+    monkeypatch.setattr(registry, "REGISTRY", fresh)
+    return fresh
+
+
+def test_command_registers_a_handler_under_its_name_and_aliases(
+    table: dict[str, registry.Command],
+) -> None:
+    @command("greet", "say hello", arg("who"), arg("--loud", action="store_true"), aliases=("hi",))
+    def greet(ctx: Context, args: argparse.Namespace) -> Any:
+        return f"hello {args.who}" + ("!" if args.loud else "")
+
+    assert table["greet"] is table["hi"]
+    assert [c.name for c in registry.commands()] == ["greet"]  # each command once
+    assert table["greet"].options() == ["--loud"]
+    parser = build_parser("t")
+    ctx = Context(state=None, confirm=lambda q, t: True)  # type: ignore[arg-type]
+    assert dispatch(ctx, parser.parse_args(["hi", "ana", "--loud"])) == "hello ana!"
+
+
+def test_interactive_only_commands_stay_out_of_the_one_shot_parser(
+    table: dict[str, registry.Command],
+) -> None:
+    @command("clear", "clear the screen", interactive_only=True)
+    def clear(ctx: Context, args: argparse.Namespace) -> Any:
+        return None
+
+    with pytest.raises(UsageError, match="invalid choice"):
+        build_parser("t").parse_args(["clear"])
+    assert build_parser("t", interactive=True).parse_args(["clear"]).command == "clear"

@@ -1,0 +1,479 @@
+"""core.state: AppState's mutations as transactions, between several windows on one file."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from core.errors import (
+    AppError,
+    ConflictError,
+    DiskFullError,
+    InvalidValueError,
+    TaskNotFound,
+)
+from core.events import Event, InvalidRecords
+from core.fsops import FileOps
+from core.state import AppState, Changes
+
+UTC_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def records(path: Path) -> list[Any]:
+    return list(json.loads(path.read_bytes())["tasks"])
+
+
+def on_disk(path: Path, task_id: int) -> dict[str, Any]:
+    (rec,) = [r for r in records(path) if isinstance(r, dict) and r.get("id") == task_id]
+    return dict(rec)
+
+
+def window(path: Path, **kwargs: Any) -> AppState:
+    """One terminal window on the file, loaded."""
+    state = AppState(path, **kwargs)
+    state.load()
+    return state
+
+
+def write_envelope(path: Path, tasks: list[Any], next_id: int = 1) -> None:
+    value = {"format": "tasksafe", "version": 1, "next_id": next_id, "tasks": tasks}
+    path.write_bytes(orjson.dumps(value, option=orjson.OPT_INDENT_2))
+
+
+def task(task_id: int, **fields: Any) -> dict[str, Any]:
+    return {"id": task_id, "uuid": f"uuid-{task_id}", "name": f"task {task_id}", **fields}
+
+
+# --- adding and ids ---
+
+
+def test_add_task_returns_the_task_with_a_fresh_id_and_uuid(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    first = state.add_task("write report", priority=1, tags=["work"], due="2026-12-01")
+    second = state.add_task("call Ana", description="about the trip", comment="after 6")
+    assert (first.id, second.id) == (1, 2)
+    assert uuid.UUID(first.uuid) != uuid.UUID(second.uuid)
+    assert (first.name, first.priority, first.tags, first.due) == (
+        "write report",
+        1,
+        ["work"],
+        "2026-12-01",
+    )
+    assert (second.description, second.comment, second.priority) == ("about the trip", "after 6", 2)
+    assert first.created is not None and UTC_STAMP.fullmatch(first.created)
+    assert [t.name for t in state.tasks] == ["write report", "call Ana"]
+    assert [r["uuid"] for r in records(tasks_path)] == [first.uuid, second.uuid]
+
+
+def test_add_task_refuses_invalid_input_before_touching_the_file(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    for bad in ({"name": "  "}, {"name": "x", "priority": 7}, {"name": "x", "due": "soon"}):
+        with pytest.raises(InvalidValueError):
+            state.add_task(**bad)
+    assert not tasks_path.exists()
+    assert not Path(f"{tasks_path}.lock").exists()
+
+
+def test_ids_are_never_reused_after_a_delete(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    for name in ("a", "b", "c"):
+        state.add_task(name)
+    state.delete(3)
+    assert state.add_task("d").id == 4
+    other = window(tasks_path)
+    other.delete(4)
+    assert state.add_task("e").id == 5  # the stale window allocates past the other's delete
+
+
+def test_two_windows_adding_get_distinct_ids_and_keep_both_tasks(tasks_path: Path) -> None:
+    left, right = window(tasks_path), window(tasks_path)
+    ids = [left.add_task("l1").id, right.add_task("r1").id, left.add_task("l2").id]
+    assert ids == [1, 2, 3]
+    assert [r["name"] for r in records(tasks_path)] == ["l1", "r1", "l2"]
+
+
+def test_a_name_with_an_undecodable_byte_is_refused_or_cleaned(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    with contextlib.suppress(InvalidValueError):
+        state.add_task("bad \udcff byte")
+    for rec in records(tasks_path) if tasks_path.exists() else []:
+        assert "\udcff" not in rec["name"]
+
+
+# --- editing ---
+
+
+def test_update_task_changes_only_the_given_fields(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("old name", priority=3, tags=["home"], description="d", comment="c")
+    before = on_disk(tasks_path, 1)
+    edited = state.update_task(1, name="new name")
+    after = on_disk(tasks_path, 1)
+    assert edited.name == after["name"] == "new name"
+    assert {k: v for k, v in after.items() if k not in ("name", "modified")} == {
+        k: v for k, v in before.items() if k not in ("name", "modified")
+    }
+
+
+def test_update_task_cleans_and_checks_values(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("x")
+    task = state.update_task(1, name="y\u202e", priority="p1", tags=["#a", "a"], due="2026-01-02")
+    assert (task.name, task.priority, task.tags, task.due) == ("y", 1, ["a"], "2026-01-02")
+    before = tasks_path.read_bytes()
+    for bad in ({"priority": 0}, {"name": ""}, {"due": "later"}, {"status": "maybe"}):
+        with pytest.raises(InvalidValueError):
+            state.update_task(1, **bad)
+    with pytest.raises(InvalidValueError, match="cannot edit uuid"):
+        state.update_task(1, uuid="mine")
+    assert tasks_path.read_bytes() == before
+
+
+def test_a_stale_window_keeps_the_other_windows_change_to_another_field(tasks_path: Path) -> None:
+    left = window(tasks_path)
+    left.add_task("shared", priority=2)
+    right = window(tasks_path)
+    right.update_task(1, priority=1)
+    left.update_task(1, description="from left")  # left never saw the new priority
+    rec = on_disk(tasks_path, 1)
+    assert (rec["priority"], rec["description"]) == (1, "from left")
+    assert left.get(1).priority == 1  # and left now sees it
+
+
+def test_expect_raises_a_conflict_naming_the_field_and_writes_nothing(tasks_path: Path) -> None:
+    left = window(tasks_path)
+    left.add_task("original")
+    right = window(tasks_path)
+    right.update_task(1, name="renamed elsewhere")
+    before = tasks_path.read_bytes()
+    with pytest.raises(ConflictError) as exc:
+        left.update_task(1, expect={"name": "original", "priority": 2}, name="mine")
+    assert "name" in str(exc.value) and "priority" not in str(exc.value)
+    assert exc.value.theirs == {"name": "renamed elsewhere"}
+    assert tasks_path.read_bytes() == before
+
+
+def test_expect_passes_when_nobody_changed_the_field(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("original")
+    other = window(tasks_path)
+    other.update_task(1, priority=3)  # a different field
+    assert state.update_task(1, expect={"name": "original"}, name="mine").name == "mine"
+
+
+def test_added_tags_merge_with_another_windows_new_tag(tasks_path: Path) -> None:
+    left = window(tasks_path)
+    left.add_task("x", tags=["start"])
+    right = window(tasks_path)
+    right.update_task(1, add_tags=["theirs"])
+    left.update_task(1, add_tags=["mine"])
+    assert on_disk(tasks_path, 1)["tags"] == ["start", "theirs", "mine"]
+
+
+def test_removed_tags_keep_another_windows_new_tag(tasks_path: Path) -> None:
+    left = window(tasks_path)
+    left.add_task("x", tags=["old", "keep"])
+    right = window(tasks_path)
+    right.update_task(1, add_tags=["theirs"])
+    left.update_task(1, remove_tags=["old"])
+    assert on_disk(tasks_path, 1)["tags"] == ["keep", "theirs"]
+
+
+def test_unknown_task_fields_survive_update_task(tasks_path: Path) -> None:
+    extra = {"colour": {"rgb": [1, 2, 3]}, "estimate": "2h", "links": [None, 2.5]}
+    write_envelope(tasks_path, [task(1, **extra)], next_id=2)
+    state = window(tasks_path)
+    state.update_task(1, name="renamed")
+    state.complete(1)
+    rec = on_disk(tasks_path, 1)
+    assert {k: rec[k] for k in extra} == extra
+    assert rec["name"] == "renamed"
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        lambda s: s.update_task(1, name="x"),
+        lambda s: s.complete(1),
+        lambda s: s.reopen(1),
+        lambda s: s.delete(1),
+    ],
+)
+def test_a_task_another_window_deleted_raises_task_not_found(
+    tasks_path: Path, mutation: Any
+) -> None:
+    stale = window(tasks_path)
+    stale.add_task("doomed")
+    stale.add_task("kept")
+    window(tasks_path).delete(1)
+    before = tasks_path.read_bytes()
+    with pytest.raises(TaskNotFound) as exc:
+        mutation(stale)
+    assert exc.value.exit_code == 1
+    assert "task 1 not found" in str(exc.value)
+    assert "another window may have deleted it" in str(exc.value)
+    assert tasks_path.read_bytes() == before
+    assert [t.id for t in stale.tasks] == [2]
+
+
+# --- status ---
+
+
+def test_complete_sets_completed_and_reopen_clears_it(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("x")
+    done = state.complete(1)
+    assert done.status == "done" and done.completed is not None
+    assert UTC_STAMP.fullmatch(done.completed)
+    assert on_disk(tasks_path, 1)["completed"] == done.completed
+    again = state.reopen(1)
+    assert (again.status, again.completed) == ("pending", None)
+    assert on_disk(tasks_path, 1)["completed"] is None
+
+
+def test_set_status_with_one_unknown_id_changes_nothing(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("a")
+    state.add_task("b")
+    before = tasks_path.read_bytes()
+    with pytest.raises(TaskNotFound, match="task 99"):
+        state.set_status([1, 99, 2], "done")
+    assert tasks_path.read_bytes() == before
+    assert [t.status for t in state.tasks] == ["pending", "pending"]  # memory agrees with disk
+
+
+def test_set_status_marks_several_tasks_in_one_save(tasks_path: Path) -> None:
+    events: list[Event] = []
+    state = window(tasks_path, on_event=events.append)
+    state.add_tasks([{"name": "a"}, {"name": "b"}, {"name": "c"}])
+    events.clear()
+    state.set_status([1, 3], "done")
+    assert [r["status"] for r in records(tasks_path)] == ["done", "pending", "done"]
+    assert len(events) == 1  # one Saved: one transaction
+
+
+# --- refresh ---
+
+
+def test_refresh_returns_none_when_nothing_changed(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    assert state.refresh() is None
+    state.add_task("mine")
+    assert state.refresh() is None  # our own save is not a change from elsewhere
+
+
+def test_refresh_counts_what_another_window_changed(tasks_path: Path) -> None:
+    mine = window(tasks_path)
+    mine.add_tasks([{"name": n} for n in ("a", "b", "c", "d")])
+    mine.complete(4)
+    other = window(tasks_path)
+    other.add_task("new")
+    other.delete(1)
+    other.complete(2)
+    other.reopen(4)
+    other.update_task(3, name="renamed")
+    changes = mine.refresh()
+    assert changes == Changes(added=1, removed=1, completed=1, reopened=1, edited=1)
+    assert [t.name for t in mine.tasks] == ["b", "renamed", "d", "new"]
+    assert mine.refresh() is None
+
+
+def test_refresh_of_a_rewrite_with_the_same_tasks_reports_no_change(tasks_path: Path) -> None:
+    mine = window(tasks_path)
+    mine.add_task("a")
+    tasks_path.write_bytes(tasks_path.read_bytes() + b"\n")  # an editor saving it again
+    changes = mine.refresh()
+    assert changes is not None and not changes
+
+
+# --- invalid records ---
+
+
+INVALID = [
+    task(1),
+    {"id": 2, "uuid": "uuid-2", "name": "", "note": "empty name"},
+    "a stray string",
+    task(4, priority=2.0),  # a float where an integer belongs
+    None,
+    task(5, status="started", due="soon"),
+]
+
+
+def test_invalid_records_are_reported_with_position_id_and_why(tasks_path: Path) -> None:
+    write_envelope(tasks_path, INVALID, next_id=6)
+    events: list[Event] = []
+    state = window(tasks_path, on_event=events.append)
+    assert [t.id for t in state.tasks] == [1]
+    assert [(pos, rid) for pos, rid, _ in state.problems] == [
+        (1, 2),
+        (2, None),
+        (3, 4),
+        (4, None),
+        (5, 5),
+    ]
+    why = [w for _, _, w in state.problems]
+    assert "name" in why[0] and "not an object" in why[1] and "priority" in why[2]
+    assert "status" in why[4]
+    reported = [e for e in events if isinstance(e, InvalidRecords)]
+    assert reported and reported[0].problems == state.problems
+
+
+def test_invalid_records_are_kept_verbatim_through_later_saves(tasks_path: Path) -> None:
+    write_envelope(tasks_path, INVALID, next_id=6)
+    state = window(tasks_path)
+    state.add_task("new")
+    state.update_task(1, name="edited")
+    state.delete(6)
+    stored = records(tasks_path)
+    for pos in (1, 2, 3, 4, 5):
+        assert orjson.dumps(stored[pos]) == orjson.dumps(INVALID[pos])
+    assert b'"priority": 2.0' in tasks_path.read_bytes()
+
+
+def test_editing_an_invalid_record_is_refused_and_writes_nothing(tasks_path: Path) -> None:
+    write_envelope(tasks_path, INVALID, next_id=6)
+    state = window(tasks_path)
+    before = tasks_path.read_bytes()
+    with pytest.raises(InvalidValueError, match="task 5 is not a valid task"):
+        state.update_task(5, name="fixed?")
+    assert tasks_path.read_bytes() == before
+
+
+def test_duplicate_ids_and_uuids_are_reported(tasks_path: Path) -> None:
+    twin = {**task(1), "uuid": "other"}
+    write_envelope(tasks_path, [task(1), twin, {**task(2), "uuid": "uuid-1"}], next_id=3)
+    state = window(tasks_path)
+    assert [t.id for t in state.tasks] == [1]
+    assert state.problems == ((1, 1, "duplicate id 1"), (2, 2, "duplicate uuid uuid-1"))
+
+
+# --- undo / redo ---
+
+
+def test_undo_and_redo_an_add(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    added = state.add_task("oops")
+    state.undo()
+    assert records(tasks_path) == []
+    state.redo()
+    assert [(r["id"], r["uuid"]) for r in records(tasks_path)] == [(1, added.uuid)]
+    assert state.add_task("next").id == 2
+
+
+def test_undo_and_redo_an_edit(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("before", priority=3)
+    original = on_disk(tasks_path, 1)
+    state.update_task(1, name="after", priority=1)
+    state.undo()
+    assert on_disk(tasks_path, 1) == original
+    state.redo()
+    assert (on_disk(tasks_path, 1)["name"], state.get(1).priority) == ("after", 1)
+
+
+def test_undo_a_done(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("x")
+    state.complete(1)
+    state.undo()
+    rec = on_disk(tasks_path, 1)
+    assert (rec["status"], rec["completed"]) == ("pending", None)
+    state.redo()
+    assert on_disk(tasks_path, 1)["status"] == "done"
+
+
+def test_undo_a_delete_restores_the_record_exactly(tasks_path: Path) -> None:
+    write_envelope(tasks_path, [task(1, colour="red"), task(2)], next_id=3)
+    state = window(tasks_path)
+    original = on_disk(tasks_path, 1)
+    state.delete(1)
+    state.undo()
+    assert on_disk(tasks_path, 1) == original
+    state.redo()
+    assert [r["id"] for r in records(tasks_path)] == [2]
+
+
+def test_undo_is_refused_when_another_window_changed_the_task_since(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("x")
+    state.update_task(1, name="mine")
+    window(tasks_path).update_task(1, comment="theirs")
+    before = tasks_path.read_bytes()
+    with pytest.raises(AppError, match=r"cannot undo .*another window"):
+        state.undo()
+    assert tasks_path.read_bytes() == before
+
+
+def test_undo_is_fine_when_another_window_changed_a_different_task(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_tasks([{"name": "a"}, {"name": "b"}])
+    state.update_task(1, name="mine")
+    window(tasks_path).update_task(2, name="theirs")
+    state.undo()
+    assert [r["name"] for r in records(tasks_path)] == ["a", "theirs"]
+
+
+def test_nothing_to_undo_or_redo(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    with pytest.raises(AppError, match="nothing to undo"):
+        state.undo()
+    with pytest.raises(AppError, match="nothing to redo"):
+        state.redo()
+
+
+def test_a_new_change_clears_redo(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("a")
+    state.undo()
+    state.add_task("b")
+    with pytest.raises(AppError, match="nothing to redo"):
+        state.redo()
+
+
+def test_undo_keeps_invalid_null_records(tasks_path: Path) -> None:
+    write_envelope(tasks_path, [None, task(1)], next_id=2)
+    state = window(tasks_path)
+    state.add_task("oops")
+    state.undo()
+    assert records(tasks_path) == [None, task(1)]
+
+
+# --- failures leave memory consistent with the disk ---
+
+
+class FullDiskOnce(FileOps):
+    """Real file operations; the next rename fails as on a full disk."""
+
+    fail_next = False
+
+    def replace(self, src: str, dst: str) -> None:
+        if self.fail_next and not dst.endswith((".backup", ".1", ".2")):
+            self.fail_next = False
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        super().replace(src, dst)
+
+
+def test_after_a_failed_write_memory_matches_the_disk(tasks_path: Path) -> None:
+    ops = FullDiskOnce()
+    state = window(tasks_path, ops=ops)
+    state.add_task("kept")
+    ops.fail_next = True
+    with pytest.raises(DiskFullError):
+        state.add_task("lost")
+    assert [t.name for t in state.tasks] == ["kept"]
+    ops.fail_next = True
+    with pytest.raises(DiskFullError):
+        state.update_task(1, name="lost edit")
+    assert state.get(1).name == "kept"
+    assert len(state.undo_stack) == 1  # only the add that was saved
+    state.add_task("after")
+    assert [r["name"] for r in records(tasks_path)] == ["kept", "after"]

@@ -26,6 +26,8 @@ def child_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, s
         COLUMNS="100",
         NO_PROXY="127.0.0.1,localhost",
         PYTHONDONTWRITEBYTECODE="1",
+        # pexpect never answers prompt_toolkit's cursor-position request (~2.7 s per prompt).
+        PROMPT_TOOLKIT_NO_CPR="1",
     )
     env.update(extra or {})
     return env

@@ -1,0 +1,289 @@
+"""The `ai` command, its review flow and its rendering.
+
+The review runs on prompt_toolkit's pipe input with DummyOutput (as questionary's own tests do),
+the edit step through the REPL's real task form; the data file is real, and so is the HTTP server.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import PipeInput, create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from rich.console import Console
+
+from commands import Context, build_parser, dispatch
+from commands.ai import ProposalAdded, ProposalShown
+from commands.results import Message
+from core import ai as core_ai
+from core.errors import AppError
+from core.proposal import Proposal, ProposedTask
+from core.state import AppState
+from tests.fake_openai_server import (
+    FakeOpenAIServer,
+    error,
+    openai_server_fixture,  # noqa: F401 (provides the openai_server fixture)
+    tasks_answer,
+)
+from ui.ai_review import review_proposal
+from ui.forms import QuestionaryForms
+from ui.render import render
+
+ENTER, DOWN, SPACE, CTRL_C, CTRL_U = "\r", "\x1b[B", " ", "\x03", "\x15"
+NOW = datetime(2026, 11, 25, 10, 0)  # a Wednesday
+MOM = ProposedTask("call mom", "about Sunday", 1, ("family",), "2026-12-01T18:00")
+MILK = ProposedTask("buy milk", tags=("errands",))
+RENT = ProposedTask("pay rent", due="2026-12-01")
+PROPOSAL = Proposal((MOM, MILK, RENT), "test-model at http://127.0.0.1/v1", ("a note",))
+
+
+def fields(task: ProposedTask) -> dict[str, Any]:
+    return {
+        "name": task.name,
+        "priority": task.priority,
+        "tags": list(task.tags),
+        "due": task.due,
+        "description": task.description,
+    }
+
+
+class ReviewForms(QuestionaryForms):
+    """The REPL's forms with the delegating method the `Forms` protocol asks for."""
+
+    def review_proposal(
+        self, proposal: Proposal, known_tags: list[str]
+    ) -> list[dict[str, Any]] | None:
+        return review_proposal(proposal, known_tags, self.task_form, self.console, self.now)
+
+
+@pytest.fixture
+def keys() -> Iterator[PipeInput]:
+    """Typed keys for every prompt the test opens; output is discarded."""
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        yield pipe
+
+
+@pytest.fixture
+def screen() -> io.StringIO:
+    return io.StringIO()
+
+
+@pytest.fixture
+def forms(screen: io.StringIO) -> ReviewForms:
+    return ReviewForms(Console(file=screen, width=120, color_system=None), lambda: NOW)
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_mode() -> Iterator[None]:
+    core_ai.clear_mode_cache()
+    yield
+    core_ai.clear_mode_cache()
+
+
+def review(forms: ReviewForms, proposal: Proposal = PROPOSAL) -> list[dict[str, Any]] | None:
+    return forms.review_proposal(proposal, ["family", "work"])
+
+
+def run_ai(ctx: Context, *words: str) -> Any:
+    return dispatch(ctx, build_parser("tasksafe", interactive=True).parse_args(["ai", *words]))
+
+
+def repl_context(path: Path, forms: ReviewForms) -> Context:
+    return Context(
+        AppState(str(path)), forms.confirm, interactive=True, forms=forms, now=lambda: NOW
+    )
+
+
+# --- the review flow ---
+
+
+def test_add_all_returns_every_proposed_task(keys: PipeInput, forms: ReviewForms) -> None:
+    keys.send_text(ENTER)
+    assert review(forms) == [fields(MOM), fields(MILK), fields(RENT)]
+
+
+def test_the_proposal_is_shown_before_the_question(
+    keys: PipeInput, forms: ReviewForms, screen: io.StringIO
+) -> None:
+    keys.send_text(ENTER)
+    review(forms)
+    shown = screen.getvalue()
+    for text in ("call mom", "#family", "Tue 2026-12-01 18:00", "buy milk", "test-model", "a note"):
+        assert text in shown
+
+
+def test_pick_two_of_three(keys: PipeInput, forms: ReviewForms) -> None:
+    keys.send_text(DOWN + ENTER)  # "pick which to add"
+    keys.send_text(DOWN + SPACE + ENTER)  # all start checked: uncheck the second
+    assert review(forms) == [fields(MOM), fields(RENT)]
+
+
+def test_picking_none_adds_nothing(keys: PipeInput, forms: ReviewForms) -> None:
+    keys.send_text(DOWN + ENTER)
+    keys.send_text("i" + ENTER)  # invert: nothing checked
+    assert review(forms) is None
+
+
+def test_edit_one_then_add_all_adds_the_edited_task(
+    keys: PipeInput, forms: ReviewForms, screen: io.StringIO
+) -> None:
+    keys.send_text(DOWN + DOWN + ENTER)  # "edit one first"
+    keys.send_text(DOWN + ENTER)  # the second task: buy milk
+    keys.send_text(CTRL_U + "buy oat milk" + ENTER)  # the task form, prefilled
+    keys.send_text(ENTER + ENTER)  # priority, tags: as proposed
+    keys.send_text("tomorrow" + ENTER + ENTER)  # due, description
+    keys.send_text(ENTER)  # back at the question: add all
+    chosen = review(forms)
+    edited = fields(MILK) | {"name": "buy oat milk", "due": "2026-11-26"}
+    assert chosen == [fields(MOM), edited, fields(RENT)]
+    assert "buy oat milk" in screen.getvalue()  # the table is shown again after the edit
+
+
+def test_cancelling_the_edit_form_keeps_the_proposed_task(
+    keys: PipeInput, forms: ReviewForms
+) -> None:
+    keys.send_text(DOWN + DOWN + ENTER + ENTER)  # edit the first task
+    keys.send_text("x" + CTRL_C)  # cancel the form
+    keys.send_text(ENTER)  # add all
+    assert review(forms) == [fields(MOM), fields(MILK), fields(RENT)]
+
+
+def test_cancel_returns_none(keys: PipeInput, forms: ReviewForms) -> None:
+    keys.send_text(DOWN + DOWN + DOWN + ENTER)
+    assert review(forms) is None
+
+
+def test_ctrl_c_at_the_question_returns_none(keys: PipeInput, forms: ReviewForms) -> None:
+    keys.send_text(CTRL_C)
+    assert review(forms) is None
+
+
+def test_one_proposed_task_is_added_or_edited_without_a_pick_step(
+    keys: PipeInput, forms: ReviewForms
+) -> None:
+    keys.send_text(DOWN + ENTER)  # "edit it first": no "which task?"
+    keys.send_text(CTRL_U + "call dad" + ENTER + ENTER + ENTER + ENTER + ENTER)
+    keys.send_text(ENTER)  # add it
+    chosen = review(forms, Proposal((MOM,), "offline parser"))
+    assert chosen == [fields(MOM) | {"name": "call dad"}]
+
+
+# --- the handler ---
+
+
+def test_yes_adds_all_in_one_transaction_and_one_undo_step(tasks_path: Path) -> None:
+    ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW)
+    ctx.state.add_task("Existing")
+    result = run_ai(ctx, "call mom fri p1 #family; buy milk; pay rent dec 1", "--yes")
+    assert isinstance(result, ProposalAdded)
+    assert [t.name for t in result.tasks] == ["call mom", "buy milk", "pay rent"]
+    assert any("offline parser" in note for note in result.notes)  # never shown otherwise
+    assert [t.name for t in AppState(str(tasks_path)).tasks] == [
+        "Existing",
+        "call mom",
+        "buy milk",
+        "pay rent",
+    ]
+    ctx.state.undo()
+    assert [t.name for t in AppState(str(tasks_path)).tasks] == ["Existing"]
+
+
+def test_without_yes_or_forms_nothing_is_saved(tasks_path: Path) -> None:
+    ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW)
+    result = run_ai(ctx, "call mom fri")
+    assert isinstance(result, ProposalShown)
+    assert [t.name for t in result.proposal.tasks] == ["call mom"]
+    assert not tasks_path.exists()
+
+
+def test_the_repl_adds_what_the_review_picked_in_one_undo_step(
+    keys: PipeInput, forms: ReviewForms, tasks_path: Path
+) -> None:
+    ctx = repl_context(tasks_path, forms)
+    keys.send_text(DOWN + ENTER + DOWN + SPACE + ENTER)  # pick: uncheck the second
+    result = run_ai(ctx, "call mom fri; buy milk; pay rent")
+    assert [t.name for t in result.tasks] == ["call mom", "pay rent"]
+    assert [t.name for t in AppState(str(tasks_path)).tasks] == ["call mom", "pay rent"]
+    ctx.state.undo()
+    assert AppState(str(tasks_path)).tasks == []
+
+
+def test_the_repl_review_cancelled_writes_nothing(
+    keys: PipeInput, forms: ReviewForms, tasks_path: Path
+) -> None:
+    keys.send_text(CTRL_C)
+    result = run_ai(repl_context(tasks_path, forms), "call mom fri; buy milk")
+    assert result == Message("cancelled; nothing was saved")
+    assert not tasks_path.exists()
+
+
+def test_the_spinner_runs_exactly_while_the_model_is_asked(
+    openai_server: FakeOpenAIServer, tasks_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    monkeypatch.setenv("TASKS_AI_MODEL", "test-model")
+    openai_server.enqueue(tasks_answer(fields(MILK)))
+    seen: list[tuple[str, int]] = []
+
+    @contextmanager
+    def busy(message: str) -> Iterator[None]:
+        seen.append((message, len(openai_server.requests)))
+        yield
+        seen.append(("done", len(openai_server.requests)))
+
+    ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW, busy=busy)
+    result = run_ai(ctx, "buy milk")
+    assert isinstance(result, ProposalShown)
+    (message, before), after = seen
+    assert "test-model" in message and before == 0
+    assert after == ("done", 1)
+
+
+def test_a_model_error_is_an_app_error_and_writes_nothing(
+    openai_server: FakeOpenAIServer, tasks_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    openai_server.enqueue(error(404, "The model `nope` does not exist"))
+    monkeypatch.setenv("TASKS_AI_MODEL", "nope")
+    ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW)
+    with pytest.raises(AppError, match="'nope' was not found"):
+        run_ai(ctx, "buy milk", "--yes")
+    assert not tasks_path.exists()
+
+
+# --- rendering ---
+
+
+def draw(result: Any) -> str:
+    out = io.StringIO()
+    render(result, Console(file=out, width=120, color_system=None))
+    return out.getvalue()
+
+
+def test_model_output_is_shown_literally_never_as_markup() -> None:
+    task = ProposedTask("[bold red]pay[/] now", "[link=http://x]click[/link]", tags=("a",))
+    shown = draw(ProposalShown(Proposal((task,), "m at [u]url[/u]", ("[red]note[/red]",))))
+    for text in ("[bold red]pay[/] now", "[link=http://x]click[/link]", "[u]url[/u]", "[red]note"):
+        assert text in shown
+    assert "nothing saved; pass --yes to add them" in shown
+
+
+def test_an_empty_proposal_says_there_is_nothing_to_add(tasks_path: Path) -> None:
+    shown = draw(
+        ProposalShown(Proposal((), "m at u", ("the model proposed no tasks",)), "nothing to add")
+    )
+    assert "the model proposed no tasks" in shown and "nothing to add" in shown
+    assert "proposed tasks" not in shown  # no empty table
+
+
+def test_added_tasks_show_unseen_notes_then_each_task(tasks_path: Path) -> None:
+    (task,) = AppState(str(tasks_path)).add_tasks([fields(MILK)])
+    shown = draw(ProposalAdded([task], ("used the offline parser",)))
+    assert shown.splitlines() == ["! used the offline parser", "✓ added 1 buy milk"]

@@ -1,0 +1,85 @@
+"""Rich rendering of the `ai` command: the proposal table, its source and notes, what was added."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from commands.ai import ProposalAdded, ProposalShown, proposed_fields
+from commands.results import TasksAdded
+from core.proposal import Proposal
+from ui.render import data, priority_text, render
+
+
+def proposal_table(drafts: Sequence[Mapping[str, Any]], now: datetime) -> Table:
+    """Proposed tasks (as field dicts) numbered for review; every value is data, never markup."""
+    table = Table(title="proposed tasks", title_justify="left", box=box.ROUNDED)
+    table.add_column("#", justify="right", style="bold", no_wrap=True)
+    table.add_column("name", overflow="fold", ratio=2)
+    table.add_column("pri", no_wrap=True)
+    table.add_column("tags", overflow="fold", style="cyan")
+    table.add_column("due", no_wrap=True)
+    table.add_column("description", overflow="fold", ratio=1)
+    for number, draft in enumerate(drafts, 1):
+        table.add_row(
+            str(number),
+            data(draft["name"]),
+            priority_text(draft.get("priority", 2)),
+            data(" ".join(f"#{t}" for t in draft.get("tags", ()))),
+            due_cell(draft.get("due"), now),
+            data(draft.get("description", "")),
+        )
+    return table
+
+
+def due_cell(due: str | None, now: datetime) -> Text:
+    """`Tue 2027-01-05 18:00 (in 5 days)`: the weekday and date checkable at a glance."""
+    if not due:
+        return Text("")
+    from core.dates import describe_due
+
+    day = date.fromisoformat(due[:10])
+    relative, _ = describe_due(due[:10], now)
+    return Text(f"{day:%a} {due.replace('T', ' ')}") + Text(f" ({relative})", style="dim")
+
+
+def proposal_source(proposal: Proposal) -> Text:
+    """Where the proposal came from, then each note on its own line."""
+    text = Text(f"from {proposal.source}", style="dim")
+    for note in proposal.notes:
+        text += Text("\n") + note_text(note)
+    return text
+
+
+def note_text(note: str) -> Text:
+    text = Text("! ") + data(note)
+    text.stylize("yellow")
+    return text
+
+
+def spinner(console: Console, message: str) -> AbstractContextManager[object]:
+    """A spinner with message while the caller waits; gone when the block ends or raises."""
+    return console.status(data(message), spinner="dots")
+
+
+@render.register
+def _(result: ProposalShown, console: Console) -> None:
+    if result.proposal.tasks:
+        drafts = [proposed_fields(t) for t in result.proposal.tasks]
+        console.print(proposal_table(drafts, datetime.now()))
+    console.print(proposal_source(result.proposal))
+    console.print(Text(result.hint, style="yellow"))
+
+
+@render.register
+def _(result: ProposalAdded, console: Console) -> None:
+    for note in result.notes:
+        console.print(note_text(note))
+    render.dispatch(TasksAdded)(result, console)

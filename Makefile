@@ -23,6 +23,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_add.py
+	$(PY) bench/bench_oneshot.py
 	$(PY) bench/bench_startup.py
 
 reliability: $(STAMP)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from typing import TYPE_CHECKING
 
-from core.backups import BackupFile
-from core.doctor import Diagnosis
 from core.errors import EXIT_ERROR, EXIT_OK
-from core.model import Task
-from core.salvage import Candidate
+
+if TYPE_CHECKING:  # only annotations: `add` must not pay for importing doctor and salvage
+    from datetime import date
+
+    from core.backups import BackupFile
+    from core.doctor import Diagnosis
+    from core.model import Task
+    from core.salvage import Candidate
 
 
 @dataclass(frozen=True)

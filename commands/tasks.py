@@ -18,17 +18,21 @@ from commands.results import (
     TasksDeleted,
     TaskTable,
 )
-from core.errors import InvalidValueError, UsageError
+from core.errors import ConflictError, InvalidValueError, UsageError
 from core.model import check_priority
 
 
 def priority(text: str) -> int:
-    """argparse type: 1, 2, 3 (also p1..p3, high, normal, low)."""
+    """argparse type: 1, 2, 3 (also p1..p3, high, normal, low).
+
+    A wrong priority is an invalid value (exit 1), not a usage error: InvalidValueError is not
+    one of the exceptions argparse turns into a usage message.
+    """
     words = {"high": 1, "normal": 2, "low": 3}
     try:
         return words.get(text.lower()) or check_priority(text)
     except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
+        raise InvalidValueError(str(e)) from None
 
 
 def due_value(text: str, now: datetime) -> str | None:
@@ -47,6 +51,8 @@ def known_tags(ctx: Context) -> list[str]:
     return sorted({tag for t in ctx.state.tasks for tag in t.tags})
 
 
+# Another window may change the task again while the user decides; ask at most this often.
+_CONFLICT_ROUNDS = 3
 JSON = arg("--json", action="store_true", help="print the records exactly as stored, as JSON")
 IDS = arg("ids", nargs="+", type=parse_ids, metavar="ID", help="task ids or ranges: 3 5-7")
 
@@ -156,8 +162,37 @@ def _edit_with_form(ctx: Context, task_id: int) -> Any:
     mine = {k: v for k, v in fields.items() if opened.get(k) != v}
     if not mine:
         return Message("nothing changed")
-    expect = {k: opened[k] for k in mine}
+    return _save_edit(ctx, task_id, mine, {k: opened[k] for k in mine})
+
+
+def _save_edit(ctx: Context, task_id: int, mine: dict[str, Any], expect: dict[str, Any]) -> Any:
+    """Save the form's changes; a field another window changed meanwhile is the user's call."""
+    for _ in range(_CONFLICT_ROUNDS - 1):
+        try:
+            return TaskEdited(ctx.state.update_task(task_id, expect=expect, **mine))
+        except ConflictError as e:
+            resolved = _resolve_conflict(ctx, task_id, mine, expect, e.theirs)
+        if isinstance(resolved, Message):
+            return resolved
+        mine, expect = resolved
     return TaskEdited(ctx.state.update_task(task_id, expect=expect, **mine))
+
+
+def _resolve_conflict(
+    ctx: Context, task_id: int, mine: dict[str, Any], expect: dict[str, Any], theirs: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]] | Message:
+    """Ask which value wins where both windows changed a field; return what to write and expect."""
+    assert ctx.forms is not None
+    asked = {k: mine[k] for k in theirs}
+    chosen = ctx.forms.resolve_conflict(ctx.state.get(task_id), asked, dict(theirs))
+    if chosen is None:
+        return Message("cancelled; nothing was saved")
+    # Their value is what is on disk now; a field where the user kept theirs is not written.
+    wanted = {k: chosen.get(k, v) for k, v in mine.items()}
+    mine = {k: v for k, v in wanted.items() if k not in theirs or v != theirs[k]}
+    if not mine:
+        return Message(f"kept the other window's version of task {task_id}; nothing to save")
+    return mine, {k: theirs.get(k, expect[k]) for k in mine}
 
 
 @command("done", "mark tasks done: done 3 5-7", IDS)

@@ -21,7 +21,7 @@ from core.errors import FileLockTimeoutError, storage_error
 
 # Polling starts fast (a save at 1k tasks takes ~2 ms) and backs off to stay cheap while waiting.
 _FIRST_POLL = 0.001
-_MAX_POLL = 0.01  # short: a window polling slowly starves behind a busy writer
+_MAX_POLL = 0.005  # short: a window polling slowly starves behind a busy writer
 _WAIT_REPORT_EVERY = 0.1
 
 OnWait = Callable[[str, float], None]

@@ -5,12 +5,14 @@ Only what the command needs is imported: `add` prints plain text and never loads
 
 from __future__ import annotations
 
+import argparse
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from commands import Context, build_parser, dispatch
+from commands import REGISTRY, Context, build_parser, dispatch
 from commands.registry import arg
 from core.config import load_dotenv_file, resolve_settings, state_dir
 from core.errors import EXIT_ERROR, AppError, UsageError
@@ -48,8 +50,7 @@ def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
 def _run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
     load_dotenv_file()
     parser = build_parser("tasksafe")
-    for a in GLOBAL_OPTIONS:
-        parser.add_argument(*a.flags, **a.options)
+    add_global_options(parser)
     args = parser.parse_args(list(argv))
     settings = resolve_settings(_environ(environ), args.file, args.lock_timeout)
     if args.command is None:
@@ -58,10 +59,21 @@ def _run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
         return int(run_repl(settings))
     events = StderrEvents()
     state = AppState(settings.path, settings.lock_timeout, settings.backup_count, events)
-    state.load()
-    result = dispatch(Context(state, confirm_on_terminal), args)
+    if not REGISTRY[args.command].reads_file_as_is:
+        state.load()  # `doctor` and `backups` look at the file as it is: no recovery first
+    result = dispatch(Context(state, confirm_on_terminal, busy=busy_on_stderr), args)
     show(result)
-    return 0
+    return int(getattr(result, "exit_code", 0))  # `doctor` exits 1 when it found a problem
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    """--file and --lock-timeout before the command, and after it too (`add X --file F`)."""
+    for a in GLOBAL_OPTIONS:
+        parser.add_argument(*a.flags, **a.options)
+    sub_actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for sub in {id(p): p for action in sub_actions for p in action.choices.values()}.values():
+        for a in GLOBAL_OPTIONS:
+            sub.add_argument(*a.flags, **a.options, default=argparse.SUPPRESS)
 
 
 def _environ(environ: Mapping[str, str]) -> Mapping[str, str]:
@@ -77,7 +89,7 @@ def confirm_on_terminal(question: str, tasks: Sequence[Task]) -> bool:
         raise UsageError(f"{question.rstrip('?')}: not on a terminal, so confirm with --yes")
     from ui.render import console_for, render_tasks_to_go
 
-    render_tasks_to_go(console_for(sys.stderr), tasks)
+    render_tasks_to_go(console_for(sys.stderr), tasks, question)
     try:
         answer = input(f"{question} [y/N] ")
     except EOFError:
@@ -85,9 +97,22 @@ def confirm_on_terminal(question: str, tasks: Sequence[Task]) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+def busy_on_stderr(message: str) -> AbstractContextManager[object]:
+    """A spinner on stderr while a command waits (`ai`); nothing when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return nullcontext()
+    from ui.render import console_for
+    from ui.render_ai import spinner
+
+    return spinner(console_for(sys.stderr), message)
+
+
 def show(result: Any) -> None:
     """Print a command's result: JSON and short results as plain text, tables with Rich."""
     from commands.results import JsonOutput, TasksAdded
+
+    for note in getattr(result, "notes", ()):  # `ai --yes`: e.g. "used the offline parser"
+        _note(note)
 
     if isinstance(result, JsonOutput):
         import orjson

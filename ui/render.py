@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from functools import singledispatch
 from typing import IO, Any
 
+from rich import box
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -21,18 +23,22 @@ from commands.results import (
     TasksDeleted,
     TaskTable,
 )
+from commands.session import HelpIndex, HelpTopic
 from core.model import PRIORITY_NAMES, Task, clean_text
 
 PRIORITY_STYLES = {1: "bold red", 2: "yellow", 3: "dim"}
 MESSAGE_STYLES = {"info": "", "ok": "green", "warning": "yellow", "error": "bold red"}
 MESSAGE_MARKS = {"info": "", "ok": "✓ ", "warning": "! ", "error": "✗ "}
-# Rows the table may take before the rest are summarised (title, header, borders, prompt).
-_TABLE_CHROME = 7
+# Screen rows that are not task rows: the table's title, header and borders and the two summary
+# lines (7), and the REPL's prompt line, the space it keeps for the completion menu and its
+# toolbar (7, ui/session.py MENU_ROWS + 1), so the table's header stays on screen.
+_TABLE_CHROME = 14
 
 
 def console_for(stream: IO[str]) -> Console:
-    """A console on `stream`; Rich itself honours NO_COLOR and non-terminals."""
-    return Console(file=stream, highlight=False)
+    """A console on `stream`; NO_COLOR means no styles at all (Rich alone keeps bold and dim)."""
+    plain = os.environ.get("NO_COLOR", "") != ""
+    return Console(file=stream, highlight=False, color_system=None if plain else "auto")
 
 
 def data(text: str) -> Text:
@@ -92,9 +98,10 @@ def _(result: TaskTable, console: Console) -> None:
         console.print(
             Text(f"… {len(rows) - len(shown)} more (list --all shows every task)", style="dim")
         )
+    count = f"{len(shown)} of {len(rows)}" if len(shown) < len(rows) else f"{len(rows)}"
     console.print(
         Text(
-            f"{len(rows)} shown · {result.total_pending} pending · {result.total_done} done",
+            f"{count} shown · {result.total_pending} pending · {result.total_done} done",
             style="dim",
         )
     )
@@ -127,7 +134,7 @@ def due_text(task: Task, now: datetime) -> Text:
 
 
 def task_table(tasks: Sequence[Task], now: datetime, title: str = "tasks") -> Table:
-    table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
+    table = Table(title=Text(title), title_justify="left", expand=False, box=box.ROUNDED)
     table.add_column("id", justify="right", style="bold", no_wrap=True)
     table.add_column("pri", no_wrap=True)
     table.add_column("name", overflow="fold", ratio=1)
@@ -170,6 +177,29 @@ def task_panel(task: Task, now: datetime) -> Panel:
     return Panel(grid, title=Text(f"task {task.id}"), title_align="left", expand=False)
 
 
-def render_tasks_to_go(console: Console, tasks: Sequence[Task]) -> None:
-    """What a delete will remove, shown before asking."""
-    console.print(task_table(tasks, datetime.now(), "to delete"))
+@render.register
+def _(result: HelpIndex, console: Console) -> None:
+    table = Table(title="commands", title_justify="left", box=None, pad_edge=False)
+    table.add_column("command", style="bold cyan", no_wrap=True)
+    table.add_column("what it does")
+    for name, aliases, text in result.rows:
+        also = Text(f" ({', '.join(aliases)})", style="dim") if aliases else Text("")
+        table.add_row(Text(name) + also, Text(text))
+    console.print(table)
+    console.print(Text("help COMMAND shows its options", style="dim"))
+
+
+@render.register
+def _(result: HelpTopic, console: Console) -> None:
+    panel = Panel(Text(result.text), title=Text(result.name), title_align="left", expand=False)
+    console.print(panel)
+
+
+def render_tasks_to_go(console: Console, tasks: Sequence[Task], title: str = "to delete") -> None:
+    """The tasks a confirmation is about (to delete, to add, to replace), shown before asking."""
+    if tasks:
+        console.print(task_table(tasks, datetime.now(), title))
+
+
+from ui import render_admin as _render_admin  # noqa: E402,F401
+from ui import render_ai as _render_ai  # noqa: E402,F401

@@ -98,6 +98,10 @@ class SafeFileManager:
                 data = f.read()
         except FileNotFoundError:
             return Snapshot(Document(), None)
+        except IsADirectoryError:
+            raise FileCorruptionError(
+                f"{self.path} is a directory, not a task file (move it away, or use --file)"
+            ) from None
         except OSError as e:
             raise storage_error(e, f"cannot read {self.path}") from e
         try:
@@ -230,6 +234,9 @@ class SafeFileManager:
         tmp = os.path.join(self.directory, f".{self.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             corrupt = self._quarantine()
+            # The damaged bytes' new name must be durable before the file is replaced, or a
+            # power cut could keep the replace and lose them.
+            self.ops.fsync_dir(self.directory)
             self._write_temp(tmp, data, self._mode())
             self.ops.replace(tmp, self.real_path)
             self.ops.fsync_dir(self.directory)

@@ -31,7 +31,10 @@ def utc_now() -> str:
 
 
 def clean_text(text: str) -> str:
-    """Remove control and format characters (Unicode Cc/Cf) except newline and tab.
+    """Remove control and format characters (Unicode Cc/Cf) except newline, tab, ZWJ and ZWNJ.
+
+    The zero-width joiner and non-joiner are spelling, not control: emoji sequences (👩‍💻) and
+    Persian or Hindi words need them. Bidi overrides, zero-width spaces and BOMs still go.
 
     A lone surrogate (an undecodable byte from the command line) becomes U+FFFD: it cannot be
     stored as UTF-8, and the user should see where it was.
@@ -42,12 +45,15 @@ def clean_text(text: str) -> str:
 
 
 def _clean_char(ch: str) -> str:
-    if ch in "\n\t":
+    if ch in _KEPT:
         return ch
     category = unicodedata.category(ch)
     if category == "Cs":
         return "\ufffd"
     return "" if category in ("Cc", "Cf") else ch
+
+
+_KEPT = frozenset("\n\t\u200c\u200d")
 
 
 class InvalidRecord(ValueError):

@@ -115,9 +115,9 @@ def show(result: Any) -> None:
         _note(note)
 
     if isinstance(result, JsonOutput):
-        import orjson
+        from core.document import dumps
 
-        sys.stdout.buffer.write(orjson.dumps(result.value, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(dumps(result.value))
         sys.stdout.flush()
     elif isinstance(result, TasksAdded):
         print("\n".join(str(t.id) for t in result.tasks))  # just the id: `id=$(tasksafe add ...)`

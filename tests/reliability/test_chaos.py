@@ -1,0 +1,195 @@
+"""Chaos: 8 AppState writers and 8 CLI writers, SIGKILLed at random, lose no acknowledged task."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.document import decode
+from core.events import Event, Recovered
+from core.state import AppState
+from tests.helpers import MAIN, child_env
+from tests.reliability.conftest import ReliabilityReport
+from tests.reliability.scenarios import DATA, temp_files
+
+WORKER = Path(__file__).with_name("chaos_worker.py")
+WRITERS_PER_KIND = 8
+# Long enough for hundreds of kills inside `make test`; --reliability-report runs longer.
+SECONDS, HEAVY_SECONDS = 12.0, 40.0
+KILL_EVERY = (0.005, 0.08)  # seconds between kills, uniformly at random
+
+
+@dataclass
+class Writer:
+    """One writer process, its output files, and whether we killed it."""
+
+    process: subprocess.Popen[bytes]
+    out: Path
+    err: Path
+    kind: str  # "state" or "cli"
+    name: str  # the CLI's task name; a state worker names its own tasks
+    killed: bool = False
+
+
+@dataclass
+class Chaos:
+    directory: Path
+    rng: random.Random
+    env: dict[str, str]
+    writers: list[Writer] = field(default_factory=list)
+    finished: list[Writer] = field(default_factory=list)
+    kills: int = 0
+    started: int = 0
+    orphans: set[str] = field(default_factory=set)  # temp files seen whose writer we killed
+
+    def spawn(self, kind: str) -> Writer:
+        self.started += 1
+        name = f"{kind}{self.started}"
+        out, err = self.directory / f"{name}.out", self.directory / f"{name}.err"
+        path = str(self.directory / DATA)
+        if kind == "state":
+            argv = [sys.executable, str(WORKER), path, name]
+        else:
+            argv = [sys.executable, MAIN, "--file", path, "--lock-timeout", "120", "add", name]
+        with open(out, "wb") as o, open(err, "wb") as e:
+            process = subprocess.Popen(argv, stdout=o, stderr=e, env=self.env, cwd=self.directory)
+        return Writer(process, out, err, kind, name)
+
+    def run(self, seconds: float) -> None:
+        self.writers = [self.spawn(k) for k in ("state", "cli") for _ in range(WRITERS_PER_KIND)]
+        deadline = time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline:
+                time.sleep(self.rng.uniform(*KILL_EVERY))  # the pace of the chaos, not a wait
+                self.kill(self.rng.choice(self.writers))
+                self.replace_finished()
+                self.spot_orphans()
+        finally:
+            for w in self.writers:
+                self.kill(w)
+                w.process.wait()
+            self.finished += self.writers
+        self.spot_orphans()
+
+    def lone_kills(self, wanted: int, rounds: int) -> None:
+        """Kill lone writers mid-stream until `wanted` of them left a temp file.
+
+        With 16 writers a dead writer's temp is removed by the next one within a millisecond,
+        too fast to see; a lone writer's stays until the next transaction, which must remove it.
+        """
+        for _ in range(rounds):
+            if len(self.orphans) >= wanted:
+                return
+            w = self.spawn("state")
+            while not _complete_lines(w.out) and w.process.poll() is None:
+                time.sleep(0.005)  # polling its first acknowledgement
+            time.sleep(self.rng.uniform(0, 0.02))
+            self.kill(w)
+            w.process.wait()
+            self.finished.append(w)
+            self.spot_orphans()
+
+    def kill(self, w: Writer) -> None:
+        if w.process.poll() is None:
+            w.process.send_signal(signal.SIGKILL)
+            w.killed = True
+            self.kills += 1
+
+    def replace_finished(self) -> None:
+        for i, w in enumerate(self.writers):
+            if w.process.poll() is not None:
+                self.finished.append(w)
+                self.writers[i] = self.spawn(w.kind)
+
+    def spot_orphans(self) -> None:
+        """Note temp files (`.tasks.json.<pid>.<random>.tmp`) whose writer is dead."""
+        dead = {str(w.process.pid) for w in self.finished if w.killed}
+        for name in temp_files(self.directory):
+            if name.split(".")[3] in dead:
+                self.orphans.add(name)
+
+    def failures(self) -> list[str]:
+        """Writers that died on their own with an error (a killed one may exit -9, a CLI 0)."""
+        bad = []
+        for w in self.finished:
+            w.process.wait()
+            code = w.process.returncode
+            if (code == -signal.SIGKILL and w.killed) or (code == 0 and w.kind == "cli"):
+                continue
+            bad.append(f"{w.name} exited {code}: {w.err.read_text()[-500:]}")
+        return bad
+
+    def acknowledged(self) -> dict[int, tuple[str, str | None]]:
+        """id -> (name, uuid or None) of every task a writer printed as saved."""
+        acked: dict[int, tuple[str, str | None]] = {}
+        for w in self.finished:
+            for line in _complete_lines(w.out):
+                if w.kind == "state":
+                    task_id, uuid, name = line.split(" ", 2)
+                    acked[int(task_id)] = (name, uuid)
+                else:
+                    acked[int(line)] = (w.name, None)
+        return acked
+
+
+def _complete_lines(path: Path) -> list[str]:
+    text = path.read_text()
+    return text.split("\n")[:-1]  # a line cut short by SIGKILL is not an acknowledgement
+
+
+def _backups_decode(directory: Path) -> list[str]:
+    bad = []
+    for p in sorted(directory.glob(f"{DATA}.backup*")):
+        try:
+            decode(p.read_bytes())
+        except ValueError as e:
+            bad.append(f"{p.name}: {e}")
+    return bad
+
+
+def test_sigkilled_writers_lose_no_acknowledged_task(
+    tmp_path: Path, reliability: ReliabilityReport, heavy: bool
+) -> None:
+    seed = int(os.environ.get("CHAOS_SEED", time.time_ns() % 1_000_000))
+    chaos = Chaos(tmp_path, random.Random(seed), child_env(tmp_path))
+    chaos.run(HEAVY_SECONDS if heavy else SECONDS)
+    chaos.lone_kills(wanted=3, rounds=40)
+    where = f"(CHAOS_SEED={seed})"
+    assert not chaos.failures(), f"{where} " + "\n".join(chaos.failures())
+    acked = chaos.acknowledged()
+
+    events: list[Event] = []
+    state = AppState(tmp_path / DATA, on_event=events.append)
+    state.load()
+    records = state.snapshot.doc.records
+    by_id = {t.id: t for t in state.tasks}
+    lost = [i for i, (name, uuid) in acked.items() if not _kept(by_id.get(i), name, uuid)]
+    reliability.record("chaos kills survived", chaos.kills)
+    reliability.record("chaos tasks acknowledged", len(acked))
+    reliability.record("chaos tasks lost", len(lost))
+    assert not lost, f"{where} acknowledged but missing: {lost[:20]}"
+    assert not any(isinstance(e, Recovered) for e in events), f"{where} the file was damaged"
+    assert state.problems == (), f"{where} {state.problems[:5]}"
+    assert len({r["id"] for r in records}) == len({r["uuid"] for r in records}) == len(records)
+    assert state.snapshot.doc.next_id > max(by_id, default=0)
+    assert not _backups_decode(tmp_path), _backups_decode(tmp_path)
+    assert chaos.kills > 100 and len(acked) > 100, f"{where} too little chaos to mean anything"
+    assert chaos.orphans, f"{where} no killed writer left a temp file to clean up"
+
+    state.add_task("after the chaos")
+    reliability.record("chaos temp files cleaned", len(chaos.orphans))
+    assert temp_files(tmp_path) == [], f"{where} the next transaction left {temp_files(tmp_path)}"
+
+
+def _kept(task: object, name: str, uuid: str | None) -> bool:
+    from core.model import Task
+
+    if not isinstance(task, Task):
+        return False
+    return task.name == name and (uuid is None or task.uuid == uuid)

@@ -222,6 +222,8 @@ def test_a_task_another_window_deleted_raises_task_not_found(
     assert "task 1 not found" in str(exc.value)
     assert "another window may have deleted it" in str(exc.value)
     assert tasks_path.read_bytes() == before
+    changes = stale.refresh()  # the window then learns what the other one did, as a removal
+    assert changes is not None and (changes.removed, changes.added) == (1, 0)
     assert [t.id for t in stale.tasks] == [2]
 
 
@@ -291,8 +293,7 @@ def test_refresh_of_a_rewrite_with_the_same_tasks_reports_no_change(tasks_path: 
     mine = window(tasks_path)
     mine.add_task("a")
     tasks_path.write_bytes(tasks_path.read_bytes() + b"\n")  # an editor saving it again
-    changes = mine.refresh()
-    assert changes is not None and not changes
+    assert mine.refresh() is None  # re-read, but no task changed: nothing to tell
 
 
 # --- invalid records ---
@@ -477,3 +478,29 @@ def test_after_a_failed_write_memory_matches_the_disk(tasks_path: Path) -> None:
     assert len(state.undo_stack) == 1  # only the add that was saved
     state.add_task("after")
     assert [r["name"] for r in records(tasks_path)] == ["kept", "after"]
+
+
+def test_after_a_failed_write_refresh_reports_nothing_and_the_next_save_reuses_the_snapshot(
+    tasks_path: Path,
+) -> None:
+    ops = FullDiskOnce()
+    state = window(tasks_path, ops=ops)
+    state.add_task("kept")
+    state.complete(1)
+    ops.fail_next = True
+    with pytest.raises(DiskFullError):
+        state.set_status([1], "pending")
+    assert state.refresh() is None  # not "1 added": nothing changed on disk
+    assert not state.changed_elsewhere()
+    assert state.snapshot.doc.records == records(tasks_path)  # rolled back in memory too
+    assert state.get(1).status == "done"
+
+
+def test_expect_compares_fields_as_a_task_sees_them(tasks_path: Path) -> None:
+    """A hand-written record without description or tags is no conflict for a form that opened
+    with the Task's "" and []."""
+    rec = {"id": 1, "uuid": str(uuid.uuid4()), "name": "hand-written"}
+    tasks_path.write_text(json.dumps({"format": "tasksafe", "version": 1, "next_id": 2, "tasks": [rec]}))
+    state = window(tasks_path)
+    task = state.update_task(1, expect={"description": "", "tags": []}, description="d", tags=["t"])
+    assert (task.description, task.tags) == ("d", ["t"])

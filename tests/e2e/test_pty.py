@@ -1,0 +1,210 @@
+"""The real program on a real pty (pexpect): two windows, Tab, Ctrl-C in a form, conflicts, quit.
+
+Every wait is an `expect` for text on the screen, with a timeout; none is a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from core.state import AppState
+from tests.helpers import MAIN, child_env
+
+PROMPT = "tasksafe> "
+# A pty driven by pexpect does not answer cursor-position requests as a real terminal does;
+# prompt_toolkit would wait 1 s for the answer each time a prompt ends.
+TERMINAL = {"TERM": "xterm", "COLUMNS": "120", "LINES": "40", "PROMPT_TOOLKIT_NO_CPR": "1"}
+DOWN = "\x1b[B"
+
+
+class Window:
+    """One terminal running `python main.py --file PATH`."""
+
+    def __init__(self, path: Path) -> None:
+        self.child = pexpect.spawn(
+            sys.executable,
+            [MAIN, "--file", str(path)],
+            cwd=str(path.parent),
+            env=child_env(path.parent, TERMINAL),
+            dimensions=(40, 120),
+            encoding="utf-8",
+            timeout=10,
+        )
+        self.prompt()
+
+    def prompt(self) -> None:
+        self.child.expect_exact(PROMPT)
+
+    def run(self, line: str, *expected: str) -> None:
+        """Type a line, wait for each expected text in order, then for the next prompt."""
+        self.child.send(line + "\r")
+        for text in expected:
+            self.child.expect_exact(text)
+        self.prompt()
+
+    def exit_code(self) -> int | None:
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        status: int | None = self.child.exitstatus
+        return status
+
+
+@pytest.fixture
+def windows(tasks_path: Path) -> Iterator[list[Window]]:
+    opened: list[Window] = []
+    yield opened
+    for window in opened:
+        if window.child.isalive():
+            window.child.terminate(force=True)
+
+
+def open_window(windows: list[Window], path: Path) -> Window:
+    window = Window(path)
+    windows.append(window)
+    return window
+
+
+def test_a_task_added_in_one_window_appears_in_the_other(
+    windows: list[Window], tasks_path: Path
+) -> None:
+    a, b = open_window(windows, tasks_path), open_window(windows, tasks_path)
+    a.run("add Shared task -t team", "Shared task", "saved")
+    b.run("", "↻ 1 added in another window")
+    b.run("list", "Shared task", "#team")
+    a.run(
+        "",
+    )  # nothing changed elsewhere for A: no notice
+    assert "↻" not in a.child.before
+
+
+class TmuxWindow:
+    """The program in a tmux pane: a real terminal whose screen can be read back as text.
+
+    The completion menu is redrawn by prompt_toolkit as screen differences, so the text of the
+    menu is not in the raw byte stream pexpect sees; tmux renders it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.socket = str(path.parent / "tmux.sock")
+        env = child_env(path.parent, {"TERM": "xterm", "COLUMNS": "120", "LINES": "40"})
+        # tmux answers cursor-position requests as a real terminal does; without the answers
+        # prompt_toolkit never shows the bottom toolbar.
+        env.pop("PROMPT_TOOLKIT_NO_CPR", None)
+        command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), sys.executable, MAIN]
+        self.tmux(
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            shlex.join([*command, "--file", str(path)]),
+        )
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=True
+        ).stdout
+
+    def wait_for(self, text: str, timeout: float = 10.0) -> str:
+        """The screen, once `text` is on it."""
+        deadline = time.monotonic() + timeout
+        while text not in (screen := self.tmux("capture-pane", "-p")):
+            assert time.monotonic() < deadline, f"{text!r} not on screen:\n{screen}"
+            time.sleep(0.02)
+        return screen
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_tab_completes_a_command_and_a_task_id(tasks_path: Path) -> None:
+    AppState(tasks_path).add_task("Buy oat milk")
+    window = TmuxWindow(tasks_path)
+    try:
+        window.wait_for(PROMPT.strip())  # capture-pane drops trailing blanks
+        window.tmux("send-keys", "sho")
+        window.wait_for("show one task in full")  # the menu, with each command's help
+        window.tmux("send-keys", "Tab")
+        window.wait_for(PROMPT + "show")
+        window.tmux("send-keys", " oat")
+        window.wait_for("Buy oat milk")  # a word of the name finds the task
+        window.tmux("send-keys", "Tab")
+        window.wait_for(PROMPT + "show 1")
+        window.tmux("send-keys", "Enter")
+        window.wait_for("uuid")  # the panel of `show 1`
+    finally:
+        window.close()
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_the_idle_toolbar_says_when_another_window_saved(tasks_path: Path) -> None:
+    window = TmuxWindow(tasks_path)
+    try:
+        window.wait_for("0 pending")
+        AppState(tasks_path).add_task("From elsewhere")
+        window.wait_for("changed in another window")  # no key pressed: refresh_interval
+        window.tmux("send-keys", "Enter")
+        window.wait_for("↻ 1 added in another window")
+        window.wait_for("1 pending")
+    finally:
+        window.close()
+
+
+def test_ctrl_c_in_the_add_form_writes_nothing(windows: list[Window], tasks_path: Path) -> None:
+    AppState(tasks_path).add_task("Existing")
+    before = tasks_path.read_bytes()
+    a = open_window(windows, tasks_path)
+    a.child.send("add\r")
+    a.child.expect_exact("name")
+    a.child.send("Half a task\r")
+    a.child.expect_exact("priority")
+    a.child.sendcontrol("c")
+    a.child.expect_exact("cancelled; nothing was saved")
+    a.prompt()
+    assert tasks_path.read_bytes() == before
+
+
+def test_edit_conflict_asks_and_keep_theirs_keeps_theirs(
+    windows: list[Window], tasks_path: Path
+) -> None:
+    AppState(tasks_path).add_task("Quarterly report", tags=["work"])
+    a, b = open_window(windows, tasks_path), open_window(windows, tasks_path)
+    a.child.send("edit 1\r")
+    a.child.expect_exact("name")
+    b.run("edit 1 --name 'Report from B'", "Report from B")
+    a.child.send("\x15Report from A\r")  # Ctrl-U clears the prefilled name
+    for question in ("priority", "tags", "due", "description"):
+        a.child.expect_exact(question)
+        a.child.send("\r")
+    a.child.expect_exact("changed in another window")
+    a.child.expect_exact("keep theirs")
+    a.child.send(DOWN + "\r")
+    a.child.expect_exact("kept the other window's version")
+    a.prompt()
+    record = json.loads(tasks_path.read_text())["tasks"][0]
+    assert record["name"] == "Report from B"
+    assert record["tags"] == ["work"]
+
+
+def test_quit_exits_0(windows: list[Window], tasks_path: Path) -> None:
+    a = open_window(windows, tasks_path)
+    a.child.send("quit\r")
+    assert a.exit_code() == 0
+
+
+def test_ctrl_d_exits_0(windows: list[Window], tasks_path: Path) -> None:
+    a = open_window(windows, tasks_path)
+    a.child.sendcontrol("d")
+    assert a.exit_code() == 0

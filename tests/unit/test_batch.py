@@ -1,0 +1,101 @@
+"""ui.batch: `python main.py < commands.txt` runs each line and exits with the first error's code."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from core.config import Settings
+from core.state import AppState
+from tests.helpers import run_cli
+from ui.batch import run_batch
+
+
+def batch(path: Path, text: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run_batch(Settings(str(path)), io.StringIO(text), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def names(path: Path) -> list[str]:
+    return [t.name for t in AppState(path).tasks]
+
+
+def test_each_line_runs_in_order_and_blank_lines_and_comments_are_skipped(
+    tasks_path: Path,
+) -> None:
+    code, out, err = batch(
+        tasks_path,
+        "# groceries\nadd Buy milk -t home\n\n   \nadd 'Pay rent' -p 1\ndone 1\nlist --all\n",
+    )
+    assert (code, err) == (0, "")
+    assert names(tasks_path) == ["Buy milk", "Pay rent"]
+    assert AppState(tasks_path).get(1).done
+    assert "✓ added 1 Buy milk" in out and "Pay rent" in out
+
+
+def test_every_line_runs_and_the_exit_code_is_the_first_errors(tasks_path: Path) -> None:
+    code, _, err = batch(tasks_path, "add first\ndone 9\nadd -p 7 bad\nadd last\n")
+    assert code == 1  # task 9 not found; the later usage error (2) does not replace it
+    assert "line 2: task 9 not found" in err
+    assert "line 3:" in err
+    assert names(tasks_path) == ["first", "last"]
+
+
+def test_quit_stops_reading(tasks_path: Path) -> None:
+    code, _, _ = batch(tasks_path, "add kept\nquit\nadd never\n")
+    assert code == 0
+    assert names(tasks_path) == ["kept"]
+
+
+def test_delete_needs_yes_because_no_one_can_answer(tasks_path: Path) -> None:
+    code, _, err = batch(tasks_path, "add a\nadd b\ndelete 1\ndelete 2 --yes\n")
+    assert code == 2
+    assert "--yes" in err
+    assert names(tasks_path) == ["a"]
+
+
+def test_forms_are_not_opened_without_a_terminal(tasks_path: Path) -> None:
+    code, _, err = batch(tasks_path, "add\n")
+    assert code == 2 and "needs a NAME" in err
+    assert not tasks_path.exists()
+
+
+def test_json_output_is_plain_json(tasks_path: Path) -> None:
+    _, out, _ = batch(tasks_path, "add x\nlist --json\n")
+    assert json.loads(out[out.index("[") :])[0]["name"] == "x"
+
+
+def test_json_output_survives_ids_past_64_bits(tasks_path: Path) -> None:
+    far = {"id": 2**64 - 1, "uuid": "8f7d0e1c-0000-4000-8000-000000000002", "name": "far"}
+    tasks_path.write_text(json.dumps({"format": "tasksafe", "version": 1, "tasks": [far]}))
+    code, out, err = batch(tasks_path, "add next\nlist --json\n")
+    assert (code, err) == (0, "")
+    assert [r["id"] for r in json.loads(out[out.index("[") :])] == [2**64 - 1, 2**64]
+
+
+def test_a_file_of_commands_piped_to_the_program(tasks_path: Path) -> None:
+    script = (
+        "add Water plants -t home\nadd Renew passport --due 2030-01-01\ndone 1\nshow 9\nadd after\n"
+    )
+    result = run_cli(tasks_path, input=script)
+    assert result.returncode == 1, result.stderr
+    assert "task 9 not found" in result.stderr
+    assert "Renew passport" in result.stdout
+    tasks = AppState(tasks_path).tasks
+    assert [(t.name, t.status) for t in tasks] == [
+        ("Water plants", "done"),
+        ("Renew passport", "pending"),
+        ("after", "pending"),
+    ]
+    assert tasks[1].due == "2030-01-01"
+
+
+def test_batch_mode_never_loads_prompt_toolkit(tasks_path: Path) -> None:
+    # -X importtime lists every module the child imported on its stderr.
+    result = run_cli(tasks_path, input="add x\nlist\nhelp\n", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.returncode == 0
+    assert "commands.tasks" in result.stderr  # the listing is there
+    assert "prompt_toolkit" not in result.stderr
+    assert "questionary" not in result.stderr

@@ -1,0 +1,162 @@
+"""The interactive loop: read a line, run it through the registry, render the result, repeat.
+
+It survives everything (ptpython's rule): Ctrl-C cancels the line or form, Ctrl-D or `quit` ends
+it, an AppError is one red line, and any other exception is one red line plus a logged traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.text import Text
+
+from commands import Context, build_parser, dispatch
+from commands.session import ClearScreen, QuitRequested
+from core.config import Settings
+from core.errors import AppError
+from core.model import clean_text
+from core.state import AppState
+from ui.cli import log_crash
+from ui.events import ReplEvents, describe_changes, error_text
+from ui.render import console_for, render
+from ui.render_ai import spinner
+from ui.toolbar import short_path
+
+if TYPE_CHECKING:
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.output import Output
+
+
+def run_repl(settings: Settings) -> int:
+    """The task manager on a terminal; a script reader when stdin is a file or a pipe."""
+    if not sys.stdin.isatty():
+        from ui.batch import run_batch
+
+        return run_batch(settings, sys.stdin)
+    return Repl(settings).run()
+
+
+def run_line(line: str, ctx: Context, parser: argparse.ArgumentParser) -> Any:
+    """Parse one line as a command and run it; None for a blank line or `-h`."""
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        # An unbalanced quote is usually an apostrophe in plain text (`ai call mom's doctor`).
+        words = line.split()
+    if not words:
+        return None
+    try:
+        args = parser.parse_args(words)
+    except SystemExit:  # `-h` printed its help; argparse errors are UsageError already
+        return None
+    return dispatch(ctx, args)
+
+
+class Repl:
+    """One window: its state, console, forms and prompt."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        console: Console | None = None,
+        input: Input | None = None,
+        output: Output | None = None,
+    ) -> None:
+        # prompt_toolkit is imported here, not at the top: batch mode (ui/batch.py) never needs it.
+        from ui.forms import QuestionaryForms
+        from ui.session import build_session
+
+        self.console = console or console_for(sys.stdout)
+        self.events = ReplEvents(self.console)
+        self.state = AppState(
+            settings.path, settings.lock_timeout, settings.backup_count, self.events
+        )
+        forms = QuestionaryForms(self.console, after=self._notice_changes)
+        busy = partial(spinner, self.console)
+        self.ctx = Context(self.state, forms.confirm, interactive=True, forms=forms, busy=busy)
+        self.parser = build_parser("tasksafe", interactive=True)
+        self.session = build_session(self.state, lambda: self.events.status, input, output)
+        self._last_refresh_error = ""
+
+    def run(self) -> int:
+        """Loop until Ctrl-D or `quit`; always 0: every error was shown where it happened."""
+        self._guard(self._welcome)
+        while True:
+            self._notice_changes()
+            try:
+                line = self.session.prompt()
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                return 0
+            if isinstance(self._guard(self._execute, line), QuitRequested):
+                return 0
+
+    def _execute(self, line: str) -> Any:
+        self._notice_changes()  # what changed while the user typed comes before the command
+        result = run_line(line, self.ctx, self.parser)
+        if isinstance(result, ClearScreen):
+            self.console.clear()
+        elif result is not None and not isinstance(result, QuitRequested):
+            render(result, self.console)
+        self.events.finish()  # the save's confirmation comes after what was saved
+        return result
+
+    def _guard(self, step: Callable[..., Any], *args: Any) -> Any:
+        """Run one step of the loop; show what went wrong and carry on."""
+        try:
+            return step(*args)
+        except AppError as e:
+            self.events.finish()
+            self.console.print(error_text(e))
+        except KeyboardInterrupt:
+            self.events.finish()
+            self.console.print(Text("cancelled", style="yellow"))
+        except Exception as e:  # a bug: one line here, the traceback in the log
+            self.events.finish()
+            where = log_crash()
+            self.console.print(
+                Text(
+                    f"✗ unexpected {type(e).__name__}: {clean_text(str(e))} (details in {where})",
+                    style="bold red",
+                )
+            )
+        return None
+
+    def _welcome(self) -> None:
+        try:
+            self.state.load()
+        except AppError as e:
+            self._report_once(e)
+            return
+        done = sum(t.done for t in self.state.tasks)
+        self.console.print(
+            Text.assemble(
+                ("tasksafe", "bold cyan"),
+                f" · {short_path(self.state.path)} · {len(self.state.tasks) - done} pending, "
+                f"{done} done · `help` lists the commands, Ctrl-D quits",
+            )
+        )
+
+    def _notice_changes(self) -> None:
+        """Print what other windows changed; an unreadable file is reported once, not every time."""
+        try:
+            changes = self.state.refresh()  # this window's own saves are not news
+        except AppError as e:
+            self._report_once(e)
+            return
+        self._last_refresh_error = ""
+        line = describe_changes(changes) if changes else ""
+        if line:
+            self.console.print(Text(line, style="cyan"))
+
+    def _report_once(self, error: AppError) -> None:
+        if str(error) != self._last_refresh_error:
+            self.console.print(error_text(error))
+        self._last_refresh_error = str(error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -163,3 +164,12 @@ def task_id(text: str) -> int:
 def flatten_ids(groups: Sequence[Sequence[int]]) -> list[int]:
     """Ids from several arguments, each once, in the order given."""
     return list(dict.fromkeys(i for group in groups for i in group))
+
+
+def split_line(line: str) -> list[str]:
+    """A REPL line as words, shell-style; an unbalanced quote is usually an apostrophe in plain
+    text (`ai call mom's doctor`), so the line is then split on whitespace instead."""
+    try:
+        return shlex.split(line)
+    except ValueError:
+        return line.split()

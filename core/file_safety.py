@@ -163,7 +163,8 @@ class SafeFileManager:
         except OSError as e:
             # The new file is in place: saying "nothing was changed" would invite a duplicate.
             raise storage_error(
-                e, f"{self.path} was saved, but the disk did not confirm it (a power cut may undo it)"
+                e,
+                f"{self.path} was saved, but the disk did not confirm it (a power cut may undo it)",
             ) from e
 
     def _write_temp(self, tmp: str, data: bytes, mode: int) -> None:

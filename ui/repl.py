@@ -7,7 +7,6 @@ it, an AppError is one red line, and any other exception is one red line plus a 
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -17,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from commands import Context, build_parser, dispatch
+from commands.registry import split_line
 from commands.session import ClearScreen, QuitRequested
 from core.config import Settings
 from core.errors import AppError
@@ -44,11 +44,7 @@ def run_repl(settings: Settings) -> int:
 
 def run_line(line: str, ctx: Context, parser: argparse.ArgumentParser) -> Any:
     """Parse one line as a command and run it; None for a blank line or `-h`."""
-    try:
-        words = shlex.split(line)
-    except ValueError:
-        # An unbalanced quote is usually an apostrophe in plain text (`ai call mom's doctor`).
-        words = line.split()
+    words = split_line(line)
     if not words:
         return None
     try:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import shlex
 
 from prompt_toolkit.document import Document
 from prompt_toolkit.validation import ValidationError, Validator
 
-from commands.registry import REGISTRY
+from commands.registry import REGISTRY, split_line
 
 
 def problem(text: str) -> str | None:
@@ -16,10 +15,7 @@ def problem(text: str) -> str | None:
     line = text.strip()
     if not line or line.startswith("#"):
         return None
-    try:
-        words = shlex.split(line)
-    except ValueError:
-        return "a quote is not closed"
+    words = split_line(line)
     if not words or words[0] in REGISTRY:
         return None
     close = difflib.get_close_matches(words[0], list(REGISTRY), n=1)

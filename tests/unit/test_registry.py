@@ -19,7 +19,7 @@ from commands.registry import (
     parse_ids,
     task_id,
 )
-from core.errors import UsageError
+from core.errors import InvalidValueError, UsageError
 
 
 @pytest.mark.parametrize(
@@ -68,7 +68,6 @@ def test_flatten_ids_keeps_the_first_of_each_in_order() -> None:
     ("argv", "message"),
     [
         (["frobnicate"], "invalid choice: 'frobnicate'"),
-        (["add", "x", "-p", "9"], "priority"),
         (["done"], "required: ID"),
         (["done", "x"], "not a task id or range: 'x'"),
         (["show", "3-4"], "one task id"),
@@ -86,6 +85,12 @@ def test_parse_errors_raise_one_line_usage_errors_instead_of_exiting(
     assert "\n" not in text
     assert exc.value.exit_code == 2
     assert capsys.readouterr() == ("", "")  # nothing printed: the caller reports it
+
+
+def test_a_wrong_priority_is_an_invalid_value_not_a_usage_error() -> None:
+    with pytest.raises(InvalidValueError, match="priority must be 1") as exc:
+        build_parser("tasksafe").parse_args(["add", "x", "-p", "9"])
+    assert exc.value.exit_code == 1
 
 
 def test_the_parser_knows_the_task_commands() -> None:

@@ -24,11 +24,11 @@ from prompt_toolkit.output import DummyOutput
 from prompt_toolkit.validation import ValidationError
 from rich.console import Console
 
-from commands.registry import REGISTRY, Command, commands
+from commands.registry import REGISTRY, Command, Context, build_parser, commands
 from core.config import Settings, state_dir
 from core.state import AppState, Changes
 from ui.events import describe_changes
-from ui.repl import Repl
+from ui.repl import Repl, run_line
 from ui.validation import CommandValidator, problem
 
 ENTER, CTRL_C, CTRL_D, CTRL_U, F1 = "\r", "\x03", "\x04", "\x15", "\x1bOP"
@@ -285,7 +285,14 @@ def test_validator_flags_an_unknown_command_with_a_hint() -> None:
     assert "unknown command 'lst'" in caught.value.message
     assert "did you mean `list`" in caught.value.message
     assert "help" in (problem("frobnicate") or "")
-    assert problem("add 'open quote") == "a quote is not closed"
+    assert problem("ai call mom's doctor") is None  # an apostrophe is text, not a quote
+
+
+def test_a_line_with_an_apostrophe_runs_as_plain_words(tasks_path: Path) -> None:
+    state = AppState(tasks_path)
+    ctx = Context(state, lambda question, tasks: True)
+    run_line("add call mom's doctor -p 1", ctx, build_parser("tasksafe", interactive=True))
+    assert [(t.name, t.priority) for t in state.tasks] == [("call mom's doctor", 1)]
 
 
 def test_an_unknown_command_stays_at_the_prompt_instead_of_running(

@@ -500,7 +500,9 @@ def test_expect_compares_fields_as_a_task_sees_them(tasks_path: Path) -> None:
     """A hand-written record without description or tags is no conflict for a form that opened
     with the Task's "" and []."""
     rec = {"id": 1, "uuid": str(uuid.uuid4()), "name": "hand-written"}
-    tasks_path.write_text(json.dumps({"format": "tasksafe", "version": 1, "next_id": 2, "tasks": [rec]}))
+    tasks_path.write_text(
+        json.dumps({"format": "tasksafe", "version": 1, "next_id": 2, "tasks": [rec]})
+    )
     state = window(tasks_path)
     task = state.update_task(1, expect={"description": "", "tags": []}, description="d", tags=["t"])
     assert (task.description, task.tags) == ("d", ["t"])

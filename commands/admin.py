@@ -83,7 +83,6 @@ def search(ctx: Context, args: argparse.Namespace) -> Any:
 @command(
     "backups",
     "list backups and quarantined damaged copies: age, tasks, whether valid",
-    reads_file_as_is=True,
 )
 def backups(ctx: Context, args: argparse.Namespace) -> Any:
     return BackupList(ctx.state.path, backup_files(ctx.state.files), time.time())
@@ -170,7 +169,6 @@ def _restored(ctx: Context, copy: BackupFile, applied: Sequence[tuple[str, Any, 
         help="add the tasks a damaged file still holds (default: the newest .corrupt-* copy)",
     ),
     YES,
-    reads_file_as_is=True,
 )
 def doctor(ctx: Context, args: argparse.Namespace) -> Any:
     if args.salvage is None:

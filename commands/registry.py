@@ -76,9 +76,6 @@ class Command:
     args: tuple[Arg, ...] = ()
     aliases: tuple[str, ...] = ()
     interactive_only: bool = False  # e.g. `clear`, `quit`: meaningless in one-shot mode
-    # `doctor`, `backups`: inspect the file as it is on disk, so the CLI must not load (and
-    # recover) it first.
-    reads_file_as_is: bool = False
 
     def options(self) -> list[str]:
         """Long and short flags, for completion."""
@@ -94,12 +91,11 @@ def command(
     *args: Arg,
     aliases: tuple[str, ...] = (),
     interactive_only: bool = False,
-    reads_file_as_is: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a handler under `name` (and its aliases)."""
 
     def register(handler: Handler) -> Handler:
-        cmd = Command(name, help, handler, args, aliases, interactive_only, reads_file_as_is)
+        cmd = Command(name, help, handler, args, aliases, interactive_only)
         for key in (name, *aliases):
             REGISTRY[key] = cmd
         return handler

@@ -8,7 +8,6 @@ hard-link backups; os.replace; fsync the directory. Readers take no lock: a repl
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -146,7 +145,7 @@ class SafeFileManager:
             return self._recover(str(e))
 
     def _write(self, data: bytes, old: Snapshot) -> None:
-        tmp = os.path.join(self.directory, f".{self.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        tmp = self._temp_path()
         try:
             self._write_temp(tmp, data, self._mode())
             if old.signature is not None:
@@ -166,6 +165,10 @@ class SafeFileManager:
                 e,
                 f"{self.path} was saved, but the disk did not confirm it (a power cut may undo it)",
             ) from e
+
+    def _temp_path(self) -> str:
+        """`.<name>.<pid>.<random>.tmp` beside the file: same file system, so os.replace is atomic."""
+        return os.path.join(self.directory, f".{self.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
 
     def _write_temp(self, tmp: str, data: bytes, mode: int) -> None:
         fd = self.ops.create(tmp)
@@ -232,7 +235,7 @@ class SafeFileManager:
         if found is None:
             self._refuse(reason)
         backup, data, doc = found
-        tmp = os.path.join(self.directory, f".{self.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        tmp = self._temp_path()
         try:
             corrupt = self._quarantine()
             # The damaged bytes' new name must be durable before the file is replaced, or a

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
+import platform
 import sys
 import time
 from collections.abc import Callable
@@ -65,7 +65,7 @@ def holder_info() -> dict[str, Any]:
     """Who we are, written into the lock file so a waiting window can name us."""
     return {
         "pid": os.getpid(),
-        "host": socket.gethostname(),
+        "host": platform.node(),
         "command": " ".join([os.path.basename(sys.argv[0] or "python"), *sys.argv[1:]])[:200],
         "since": time.time(),
     }

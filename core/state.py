@@ -120,6 +120,7 @@ class AppState:
         self._snap: Snapshot | None = None
         self._tasks: list[Task] | None = None
         self.problems: tuple[tuple[int, object, str], ...] = ()
+        self._reported: tuple[tuple[int, object, str], ...] = ()
         self.undo_stack: list[Change] = []
         self.redo_stack: list[Change] = []
 
@@ -132,7 +133,7 @@ class AppState:
     def load(self) -> None:
         """Read the file (recovering it if damaged) and report invalid records."""
         self._set_snapshot(self.files.load())
-        self._report_problems()
+        _ = self.tasks
 
     def _set_snapshot(self, snap: Snapshot | None) -> None:
         self._snap = snap
@@ -150,6 +151,9 @@ class AppState:
         """The valid tasks, in file order (built lazily: the hot path of a save never needs them)."""
         if self._tasks is None:
             self._tasks, self.problems = _validate(self.snapshot.doc.records)
+            if self.problems and self.problems != self._reported:
+                self._reported = self.problems  # once per distinct set, not on every rebuild
+                self.on_event(InvalidRecords(self.path, self.problems))
         return self._tasks
 
     def get(self, task_id: int) -> Task:
@@ -168,13 +172,7 @@ class AppState:
             return None
         old = self._snap.doc.records if self._snap else []
         self._set_snapshot(self.files.load())
-        self._report_problems()
         return diff_records(old, self.snapshot.doc.records) or None
-
-    def _report_problems(self) -> None:
-        _ = self.tasks
-        if self.problems:
-            self.on_event(InvalidRecords(self.path, self.problems))
 
     # --- the transaction every mutation goes through ---
 
@@ -188,6 +186,10 @@ class AppState:
             result = mutate(journals[0])
             return result, journals[0].change(label)
 
+        if self._snap is None:
+            # Read first without the lock: a damaged file with no valid backup is then refused
+            # without creating even the lock file, and under the lock a stat shows it unchanged.
+            self._set_snapshot(self.files.load())
         try:
             (result, change), snap = self.files.transaction(apply, self._snap)
         except BaseException:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from commands import REGISTRY, Context, build_parser, dispatch
+from commands import Context, build_parser, dispatch
 from commands.registry import arg
 from core.config import load_dotenv_file, resolve_settings, state_dir
 from core.errors import EXIT_ERROR, AppError, UsageError
@@ -59,8 +58,8 @@ def _run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
         return int(run_repl(settings))
     events = StderrEvents()
     state = AppState(settings.path, settings.lock_timeout, settings.backup_count, events)
-    if not REGISTRY[args.command].reads_file_as_is:
-        state.load()  # `doctor` and `backups` look at the file as it is: no recovery first
+    # No load here: a command reads the file when it needs the tasks (so `doctor` sees it as it
+    # is, and `add` decodes it once, under the lock).
     result = dispatch(Context(state, confirm_on_terminal, busy=busy_on_stderr), args)
     show(result)
     return int(getattr(result, "exit_code", 0))  # `doctor` exits 1 when it found a problem
@@ -166,6 +165,7 @@ def _note(text: str) -> None:
 def log_crash() -> str:
     """Append the current traceback to the error log; return its path."""
     import os
+    import traceback
 
     directory = state_dir()
     path = os.path.join(directory, "error.log")

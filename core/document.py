@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,6 @@ from core.model import FORMAT_NAME, FORMAT_VERSION, Record, legacy_to_record
 
 _BOM = b"\xef\xbb\xbf"
 _ENVELOPE_KEYS = ("format", "version", "next_id", "tasks")
-_DECODER = msgspec.json.Decoder()
 
 
 class UndecodableError(ValueError):
@@ -43,6 +43,8 @@ class Document:
     next_id: int = 1
     extra: dict[str, Any] = field(default_factory=dict)  # envelope fields we do not know
     legacy: bool = False  # read from the original app's bare list; upgraded on the next write
+    # Why saving would change the file behind the user's back (a number no float can hold), or None.
+    unwritable: str | None = None
 
     def ids(self) -> Iterator[int]:
         return (r["id"] for r in self.records if type(r) is dict and type(r.get("id")) is int)
@@ -61,15 +63,27 @@ class Document:
 
 
 def loads(data: bytes) -> Any:
+    return _loads(data, [])
+
+
+def _loads(data: bytes, lossy: list[str]) -> Any:
+    """Decode JSON; number literals no float can hold (1e400, NaN) are appended to `lossy`."""
     if data.startswith(_BOM):  # editors on Windows add one; it is not content
         data = data[len(_BOM) :]
+
+    def number(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):  # would be written back as null
+            lossy.append(text)
+        return value
+
     try:
-        return _without_gc(_DECODER.decode, data)
+        return _without_gc(msgspec.json.Decoder(float_hook=number).decode, data)
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as e:
         fast_error = e
     try:
         # NaN, lone surrogate escapes and the like: JSON that msgspec refuses but Python reads.
-        value = json.loads(data.decode("utf-8"))
+        value = json.loads(data.decode("utf-8"), parse_float=number, parse_constant=number)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise UndecodableError(f"not valid JSON ({fast_error})") from None
     try:
@@ -108,12 +122,20 @@ def decode(data: bytes) -> Document:
     """Bytes to a Document; raise UndecodableError if they are not a tasksafe file."""
     if not data.strip():
         raise UndecodableError("the file is empty")
-    value = loads(data)
+    lossy: list[str] = []
+    value = _loads(data, lossy)
     if isinstance(value, list):
-        return Document(records=[legacy_to_record(r) for r in value], legacy=True)
-    if not isinstance(value, dict):
+        doc = Document(records=[legacy_to_record(r) for r in value], legacy=True)
+    elif isinstance(value, dict):
+        doc = _from_envelope(value)
+    else:
         raise UndecodableError(f"expected an object or a list, found {type(value).__name__}")
-    return _from_envelope(value)
+    if lossy:
+        doc.unwritable = (
+            f"it holds {', '.join(lossy[:3])}, a number JSON tools cannot keep; "
+            "saving would change it, so fix it by hand first"
+        )
+    return doc
 
 
 def _from_envelope(value: dict[str, Any]) -> Document:
@@ -137,6 +159,8 @@ def _from_envelope(value: dict[str, Any]) -> Document:
 
 
 def encode(doc: Document) -> bytes:
+    if doc.unwritable:
+        raise UnencodableError(doc.unwritable)
     envelope: dict[str, Any] = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -362,18 +361,22 @@ def test_tasks_with_ids_past_64_bits_are_listed_as_json(tmp_path: Path) -> None:
     assert set(acknowledged) <= set(listed), (acknowledged, listed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: a number beyond float range (1e400) in a record loads as inf and is saved "
-    "back as null (orjson writes non-finite floats as null): the record is not kept as it was",
-)
-def test_a_number_beyond_float_range_is_saved_as_valid_json(
-    real_files: Disk, damage: DamageCheck
+@pytest.mark.parametrize("literal", [b"1e400", b"-1e999", b"NaN", b"Infinity"])
+def test_a_number_no_float_can_hold_is_never_silently_changed(
+    real_files: Disk, damage: DamageCheck, literal: bytes
 ) -> None:
+    """It loads, but a save (which would write it back as null) is refused and changes nothing."""
     records = good_records(real_files)
-    damaged = envelope(records).replace(b'"priority": 3', b'"priority": 1e400', 1)
-    check_kept_after_a_save(damage, damaged)
-    orjson.loads((damage.root / f"case-{damage.tried - 1}" / DATA).read_bytes())
+    damaged = envelope(records).replace(b'"priority": 3', b'"priority": 3, "x": ' + literal, 1)
+    assert damage.check(damaged) in ("loaded", "loaded with problems")
+    path = damage.root / f"case-{damage.tried - 1}" / DATA
+    with pytest.raises(StorageError, match="fix it by hand") as exc:
+        AppState(path).add_task("would drop the number")
+    assert literal.decode() in str(exc.value) and "nothing was changed" in str(exc.value)
+    assert path.read_bytes() == damaged
+    r = run_cli(path, "add", "from the command line")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert path.read_bytes() == damaged
 
 
 def nested(depth: int) -> str:

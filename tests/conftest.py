@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import PipeInput, create_pipe_input
+from prompt_toolkit.output import DummyOutput
 
 
 @pytest.fixture(autouse=True)
@@ -26,3 +31,16 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def tasks_path(tmp_path: Path) -> Path:
     """Where the data file of a test lives (not created)."""
     return tmp_path / "tasks.json"
+
+
+@pytest.fixture
+def keys() -> Iterator[PipeInput]:
+    """Typed keys for every prompt a test opens (prompt_toolkit and questionary); no screen."""
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        yield pipe
+
+
+@pytest.fixture
+def screen() -> io.StringIO:
+    """Where a test's Rich console writes."""
+    return io.StringIO()

@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prompt_toolkit.application import create_app_session
-from prompt_toolkit.input import PipeInput, create_pipe_input
-from prompt_toolkit.output import DummyOutput
+from prompt_toolkit.input import PipeInput
 from rich.console import Console
 
 from commands import Context, build_parser, dispatch
@@ -61,18 +59,6 @@ class ReviewForms(QuestionaryForms):
         self, proposal: Proposal, known_tags: list[str]
     ) -> list[dict[str, Any]] | None:
         return review_proposal(proposal, known_tags, self.task_form, self.console, self.now)
-
-
-@pytest.fixture
-def keys() -> Iterator[PipeInput]:
-    """Typed keys for every prompt the test opens; output is discarded."""
-    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        yield pipe
-
-
-@pytest.fixture
-def screen() -> io.StringIO:
-    return io.StringIO()
 
 
 @pytest.fixture

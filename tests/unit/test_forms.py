@@ -7,14 +7,11 @@ fields, or the file the edit flow writes, are asserted.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from prompt_toolkit.application import create_app_session
-from prompt_toolkit.input import PipeInput, create_pipe_input
-from prompt_toolkit.output import DummyOutput
+from prompt_toolkit.input import PipeInput
 from rich.console import Console
 
 from commands import Context, build_parser, dispatch
@@ -25,18 +22,6 @@ from ui.forms import QuestionaryForms
 
 ENTER, DOWN, CTRL_C, CTRL_U = "\r", "\x1b[B", "\x03", "\x15"
 NOW = datetime(2026, 11, 25, 10, 0)
-
-
-@pytest.fixture
-def keys() -> Iterator[PipeInput]:
-    """Typed keys for every prompt the test opens; output is discarded."""
-    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        yield pipe
-
-
-@pytest.fixture
-def screen() -> io.StringIO:
-    return io.StringIO()
 
 
 @pytest.fixture

@@ -12,15 +12,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from prompt_toolkit.application import create_app_session
 from prompt_toolkit.document import Document
-from prompt_toolkit.input import PipeInput, create_pipe_input
-from prompt_toolkit.output import DummyOutput
+from prompt_toolkit.input import PipeInput
 from prompt_toolkit.validation import ValidationError
 from rich.console import Console
 
@@ -32,17 +30,6 @@ from ui.repl import Repl, run_line
 from ui.validation import CommandValidator, problem
 
 ENTER, CTRL_C, CTRL_D, CTRL_U, F1 = "\r", "\x03", "\x04", "\x15", "\x1bOP"
-
-
-@pytest.fixture
-def keys() -> Iterator[PipeInput]:
-    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        yield pipe
-
-
-@pytest.fixture
-def screen() -> io.StringIO:
-    return io.StringIO()
 
 
 def make_repl(path: Path, screen: io.StringIO, timeout: float = 5.0) -> Repl:

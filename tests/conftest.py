@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,22 @@ def keys() -> Iterator[PipeInput]:
 def screen() -> io.StringIO:
     """Where a test's Rich console writes."""
     return io.StringIO()
+
+
+@pytest.fixture
+def hold_lock() -> Iterator[Callable[[Path], subprocess.Popen[str]]]:
+    """Start a live child process that holds a data file's writer lock until the test ends."""
+    from tests.integration import workers
+
+    holders: list[subprocess.Popen[str]] = []
+
+    def start(data_path: Path) -> subprocess.Popen[str]:
+        proc = workers.start("hold-lock", data_path)
+        holders.append(proc)
+        assert proc.stdout is not None
+        assert proc.stdout.readline().split() == ["locked", str(proc.pid)]
+        return proc
+
+    yield start
+    for proc in holders:
+        workers.kill(proc)

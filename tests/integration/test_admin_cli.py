@@ -5,23 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from core.state import AppState
-from tests.helpers import ROOT, child_env, run_cli
-
-HOLD_LOCK = """
-import sys
-from core.lock import FileLock
-
-with FileLock(sys.argv[1], timeout=30):
-    print("locked", flush=True)
-    sys.stdin.readline()
-"""
+from tests.helpers import run_cli
 
 
 def listing(directory: Path) -> dict[str, bytes]:
@@ -63,21 +53,10 @@ def test_doctor_names_each_problem_exits_1_and_changes_nothing(
 
 
 @pytest.fixture
-def lock_holder(saved: AppState, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    script = tmp_path / "hold_lock.py"
-    script.write_text(HOLD_LOCK)
-    proc = subprocess.Popen(
-        [sys.executable, str(script), saved.files.lock_path],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=child_env(tmp_path),
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None and proc.stdout.readline() == "locked\n"
-    yield proc
-    proc.kill()
-    proc.wait(10)
+def lock_holder(
+    saved: AppState, tasks_path: Path, hold_lock: Callable[[Path], subprocess.Popen[str]]
+) -> subprocess.Popen[str]:
+    return hold_lock(tasks_path)
 
 
 def test_doctor_names_the_live_process_holding_the_lock(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,14 +16,12 @@ from tests.integration import workers
 
 
 @pytest.fixture
-def holder(tasks_path: Path) -> Iterator[subprocess.Popen[str]]:
+def holder(
+    tasks_path: Path, hold_lock: Callable[[Path], subprocess.Popen[str]]
+) -> subprocess.Popen[str]:
     """A child process that holds the data file's lock until killed."""
     AppState(tasks_path).add_task("before")
-    proc = workers.start("hold-lock", tasks_path)
-    assert proc.stdout is not None
-    assert proc.stdout.readline().split() == ["locked", str(proc.pid)]
-    yield proc
-    workers.kill(proc)
+    return hold_lock(tasks_path)
 
 
 def test_held_lock_makes_add_exit_3_after_the_timeout_naming_the_holder(

@@ -6,8 +6,7 @@ import io
 import json
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,17 +27,7 @@ from core.doctor import (
 )
 from core.file_safety import SafeFileManager
 from core.state import AppState
-from tests.helpers import ROOT, child_env
 from ui.render import render
-
-HOLD_LOCK = """
-import sys
-from core.lock import FileLock
-
-with FileLock(sys.argv[1], timeout=30):
-    print("locked", flush=True)
-    sys.stdin.readline()
-"""
 
 
 @pytest.fixture
@@ -117,22 +106,11 @@ def test_a_stray_temp_file_is_a_problem(clean: SafeFileManager, tmp_path: Path) 
 
 
 @pytest.fixture
-def held_lock(clean: SafeFileManager, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    """A live child process holding the writer lock until its stdin closes."""
-    script = tmp_path / "hold_lock.py"
-    script.write_text(HOLD_LOCK)
-    proc = subprocess.Popen(
-        [sys.executable, str(script), clean.lock_path],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=child_env(tmp_path),
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None and proc.stdout.readline() == "locked\n"
-    yield proc
-    proc.kill()
-    proc.wait(10)
+def held_lock(
+    clean: SafeFileManager, tasks_path: Path, hold_lock: Callable[[Path], subprocess.Popen[str]]
+) -> subprocess.Popen[str]:
+    """A live child process holding the writer lock."""
+    return hold_lock(tasks_path)
 
 
 def test_a_lock_held_by_a_live_process_names_its_pid(

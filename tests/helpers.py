@@ -7,6 +7,10 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pexpect
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = str(ROOT / "main.py")
@@ -50,4 +54,20 @@ def run_cli(
         env=child_env(path.parent, env),
         timeout=timeout,
         stdin=None if input is not None else subprocess.DEVNULL,
+    )
+
+
+def spawn_repl(path: Path, extra: Mapping[str, str] | None = None) -> pexpect.spawn:
+    """The REPL (`python main.py --file PATH`) on a real 40x120 pty."""
+    import pexpect
+
+    terminal = {"TERM": "xterm", "COLUMNS": "120", "LINES": "40", **(extra or {})}
+    return pexpect.spawn(
+        sys.executable,
+        [MAIN, "--file", str(path)],
+        cwd=str(path.parent),
+        env=child_env(path.parent, terminal),
+        dimensions=(40, 120),
+        encoding="utf-8",
+        timeout=10,
     )

@@ -6,7 +6,6 @@ Every wait is an `expect` for text on the screen or for a request at the server,
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from tests.fake_openai_server import (
     openai_server_fixture,  # noqa: F401 (provides the openai_server fixture)
     tasks_answer,
 )
-from tests.helpers import MAIN, child_env
+from tests.helpers import spawn_repl
 
 PROMPT = "tasksafe> "
 MOM = {"name": "call mom", "description": "", "priority": 1, "tags": [], "due": None}
@@ -32,23 +31,8 @@ MILK = {"name": "buy milk", "description": "", "priority": 2, "tags": ["errands"
 @pytest.fixture
 def repl(openai_server: FakeOpenAIServer, tasks_path: Path) -> Iterator[pexpect.spawn]:
     """The REPL on tasks_path, its model the fake server."""
-    extra = {
-        "TERM": "xterm",
-        "COLUMNS": "120",
-        "LINES": "40",
-        "OPENAI_BASE_URL": openai_server.base_url,
-        "TASKS_AI_MODEL": "test-model",
-        "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect never answers a cursor position request
-    }
-    child = pexpect.spawn(
-        sys.executable,
-        [MAIN, "--file", str(tasks_path)],
-        cwd=str(tasks_path.parent),
-        env=child_env(tasks_path.parent, extra),
-        dimensions=(40, 120),
-        encoding="utf-8",
-        timeout=10,
-    )
+    extra = {"OPENAI_BASE_URL": openai_server.base_url, "TASKS_AI_MODEL": "test-model"}
+    child = spawn_repl(tasks_path, extra)
     child.expect_exact(PROMPT)
     yield child
     if child.isalive():

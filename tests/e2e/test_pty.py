@@ -18,12 +18,9 @@ import pexpect
 import pytest
 
 from core.state import AppState
-from tests.helpers import MAIN, child_env
+from tests.helpers import MAIN, child_env, spawn_repl
 
 PROMPT = "tasksafe> "
-# A pty driven by pexpect does not answer cursor-position requests as a real terminal does;
-# prompt_toolkit would wait 1 s for the answer each time a prompt ends.
-TERMINAL = {"TERM": "xterm", "COLUMNS": "120", "LINES": "40", "PROMPT_TOOLKIT_NO_CPR": "1"}
 DOWN = "\x1b[B"
 
 
@@ -31,15 +28,7 @@ class Window:
     """One terminal running `python main.py --file PATH`."""
 
     def __init__(self, path: Path) -> None:
-        self.child = pexpect.spawn(
-            sys.executable,
-            [MAIN, "--file", str(path)],
-            cwd=str(path.parent),
-            env=child_env(path.parent, TERMINAL),
-            dimensions=(40, 120),
-            encoding="utf-8",
-            timeout=10,
-        )
+        self.child = spawn_repl(path)
         self.prompt()
 
     def prompt(self) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import commands  # noqa: F401  (registers the real commands)
 from commands import registry
@@ -17,6 +20,7 @@ from commands.registry import (
     dispatch,
     flatten_ids,
     parse_ids,
+    split_line,
     task_id,
 )
 from core.errors import InvalidValueError, UsageError
@@ -140,3 +144,20 @@ def test_interactive_only_commands_stay_out_of_the_one_shot_parser(
     with pytest.raises(UsageError, match="invalid choice"):
         build_parser("t").parse_args(["clear"])
     assert build_parser("t", interactive=True).parse_args(["clear"]).command == "clear"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab #-'\"\\ \t\n\u00a0é")), max_size=30))
+def test_split_line_gives_the_words_shlex_gives(line: str) -> None:
+    try:
+        expected = shlex.split(line)
+    except ValueError:  # an unbalanced quote: plain words instead, never an error
+        assert split_line(line) == line.split()
+        return
+    assert split_line(line) == expected
+
+
+def test_split_line_is_linear_in_a_long_quoted_word() -> None:
+    """shlex took 49 s for a quoted 1 MB name typed into the REPL."""
+    name = "x" * 1_000_000
+    assert split_line(f'add "{name}" -p 1') == ["add", name, "-p", "1"]

@@ -39,7 +39,7 @@ def run_batch(
         if not text or text.startswith("#"):
             continue
         result, code = _run(text, number, ctx, parser, err)
-        first_error = first_error or code
+        first_error = first_error or code or int(getattr(result, "exit_code", 0))  # e.g. doctor
         if isinstance(result, QuitRequested):
             break
         _print(result, out)

@@ -36,11 +36,19 @@ def test_each_line_runs_in_order_and_blank_lines_and_comments_are_skipped(
 
 
 def test_every_line_runs_and_the_exit_code_is_the_first_errors(tasks_path: Path) -> None:
-    code, _, err = batch(tasks_path, "add first\ndone 9\nadd -p 7 bad\nadd last\n")
+    code, _, err = batch(tasks_path, "add first\ndone 9\nadd --bogus bad\nadd last\n")
     assert code == 1  # task 9 not found; the later usage error (2) does not replace it
     assert "line 2: task 9 not found" in err
     assert "line 3:" in err
     assert names(tasks_path) == ["first", "last"]
+
+
+def test_doctor_finding_a_problem_sets_the_exit_code(tasks_path: Path) -> None:
+    AppState(tasks_path).add_task("fine")
+    (tasks_path.parent / ".tasks.json.4242.deadbeef.tmp").write_text("left by a dead writer")
+    code, out, _ = batch(tasks_path, "doctor\nlist\n")
+    assert code == 1
+    assert ".tasks.json.4242.deadbeef.tmp" in out and "fine" in out
 
 
 def test_quit_stops_reading(tasks_path: Path) -> None:

@@ -8,6 +8,7 @@ hard-link backups; os.replace; fsync the directory. Readers take no lock: a repl
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -150,13 +151,18 @@ class SafeFileManager:
             self._write_temp(tmp, data, self._mode())
             if old.signature is not None:
                 self._keep_old_version(old.doc)
-            self.ops.replace(tmp, self.real_path)
+            with _ctrl_c_ignored():  # Ctrl-C cancels up to here; a replace that began must finish
+                self.ops.replace(tmp, self.real_path)
+                self._make_durable()
         except OSError as e:
             self._discard(tmp)
             raise storage_error(e, f"could not save {self.path}; nothing was changed") from e
         except BaseException:
             self._discard(tmp)
             raise
+
+    def _make_durable(self) -> None:
+        """fsync the directory after the replace; a failure must not claim nothing changed."""
         try:
             self.ops.fsync_dir(self.directory)
         except OSError as e:
@@ -278,3 +284,20 @@ class SafeFileManager:
             except FileExistsError:
                 continue
         raise StorageError(f"too many quarantined copies of {self.path}; clean some up")
+
+
+@contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ignore SIGINT for a few milliseconds, so the file and this window agree on what happened.
+
+    Only the main thread can set signal handlers; elsewhere Ctrl-C does not arrive anyway.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

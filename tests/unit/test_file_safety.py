@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -639,3 +640,24 @@ def test_encode_of_a_snapshot_matches_the_file(tasks_path: Path) -> None:
     _, snap = manager(tasks_path).transaction(add("one"), None)
     assert isinstance(snap, Snapshot)
     assert encode(snap.doc) == tasks_path.read_bytes()
+
+
+class CtrlCAfterReplace(FileOps):
+    """Real operations; the user presses Ctrl-C (a real SIGINT) just after the replace."""
+
+    def fsync_dir(self, path: str) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        super().fsync_dir(path)
+
+
+def test_ctrl_c_after_the_replace_lets_the_save_finish_and_report_success(
+    tasks_path: Path,
+) -> None:
+    """Once the file is replaced, a Ctrl-C must not make the window think nothing was saved."""
+    from core.state import AppState
+
+    state = AppState(tasks_path, ops=CtrlCAfterReplace())
+    task = state.add_task("saved despite Ctrl-C")
+    assert [r["name"] for r in json.loads(tasks_path.read_bytes())["tasks"]] == [task.name]
+    assert state.refresh() is None  # this window knows it saved: no phantom "1 added"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C works again

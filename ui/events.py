@@ -68,7 +68,6 @@ class ReplEvents:
         self.status = ""
         self._spinner: Status | None = None
         self._saved: Saved | None = None
-        self._problems: tuple[tuple[int, object, str], ...] = ()
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, LockWaiting):
@@ -85,9 +84,7 @@ class ReplEvents:
             self._note(
                 f"upgraded to the tasksafe format; the original is kept as {event.legacy_copy}"
             )
-        elif isinstance(event, InvalidRecords) and event.problems != self._problems:
-            # Reported again on every reload; said once until the problems change.
-            self._problems = event.problems
+        elif isinstance(event, InvalidRecords):  # AppState says it once per distinct set
             count = len(event.problems)
             self._note(
                 f"{count} record(s) are not valid tasks; kept as they are (`doctor` lists them)"

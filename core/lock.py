@@ -35,6 +35,7 @@ def try_lock(fd: int) -> bool:
         try:
             portalocker.lock(_win_handle(fd), portalocker.LOCK_EX | portalocker.LOCK_NB)
         except portalocker.LockException:
+            _WIN_HANDLES.pop(fd).close()  # only held locks keep a handle
             return False
         return True
     import fcntl
@@ -50,15 +51,26 @@ def unlock(fd: int) -> None:
     if sys.platform == "win32":  # pragma: no cover
         import portalocker
 
-        portalocker.unlock(_win_handle(fd))
+        handle = _win_handle(fd)
+        try:
+            portalocker.unlock(handle)
+        finally:
+            del _WIN_HANDLES[fd]
+            handle.close()  # closefd=False: the descriptor stays the caller's to close
         return
     import fcntl
 
     fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+# Windows locks belong to a file handle: lock and unlock must go through the same object.
+_WIN_HANDLES: dict[int, Any] = {}
+
+
 def _win_handle(fd: int) -> Any:  # pragma: no cover
-    return os.fdopen(os.dup(fd), "r+b")
+    if fd not in _WIN_HANDLES:
+        _WIN_HANDLES[fd] = os.fdopen(fd, "rb", closefd=False)
+    return _WIN_HANDLES[fd]
 
 
 def holder_info() -> dict[str, Any]:

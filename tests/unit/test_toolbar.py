@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
 from rich.console import Console
 
 from core.errors import FileLockTimeoutError
-from core.events import InvalidRecords, LockWaiting, Recovered, Saved
+from core.events import LockWaiting, Recovered, Saved
 from core.state import AppState
 from ui.events import ReplEvents, error_text
 from ui.toolbar import Toolbar, short_path
@@ -114,14 +115,21 @@ def test_lock_timeout_is_a_red_line_that_says_what_to_do() -> None:
     assert "red" in str(line.style)
 
 
-def test_invalid_records_are_a_warning_pointing_at_doctor_said_once() -> None:
+def test_invalid_records_are_a_warning_pointing_at_doctor_said_once(tasks_path: Path) -> None:
     con, out = console()
     events = ReplEvents(con)
-    problems = ((0, 1, "bad"), (3, None, "worse"))
-    events(InvalidRecords("tasks.json", problems))
-    events(InvalidRecords("tasks.json", problems))  # every reload reports them again
+    good = {"id": 1, "uuid": "u1", "name": "fine"}
+    bad = [{"id": 2, "uuid": "u2", "name": "x", "priority": 9}, "not a task"]
+    tasks_path.write_text(
+        json.dumps({"format": "tasksafe", "version": 1, "next_id": 3, "tasks": [good, *bad]})
+    )
+    state = AppState(tasks_path, on_event=events)
+    state.load()
+    state.update_task(1, name="renamed")  # every save and reload validates again
+    _ = state.tasks
     assert out.getvalue().count("2 record(s)") == 1 and "doctor" in out.getvalue()
-    events(InvalidRecords("tasks.json", problems[:1]))
+    state.update_task(2, priority=1)  # one record fixed: the new set is said
+    _ = state.tasks
     assert "1 record(s)" in out.getvalue()
 
 

@@ -241,18 +241,14 @@ class SafeFileManager:
         if found is None:
             self._refuse(reason)
         backup, data, doc = found
-        tmp = self._temp_path()
         try:
             corrupt = self._quarantine()
             # The damaged bytes' new name must be durable before the file is replaced, or a
             # power cut could keep the replace and lose them.
             self.ops.fsync_dir(self.directory)
-            self._write_temp(tmp, data, self._mode())
-            self.ops.replace(tmp, self.real_path)
-            self.ops.fsync_dir(self.directory)
         except OSError as e:
-            self._discard(tmp)
-            raise storage_error(e, f"could not restore {self.path} from {backup}") from e
+            raise storage_error(e, f"could not set {self.path} aside to restore {backup}") from e
+        self._write(data, Snapshot(doc, None))  # no signature: damaged bytes never become a backup
         self.on_event(Recovered(self.path, reason, backup, len(doc.records), corrupt))
         return Snapshot(doc, self.signature())
 

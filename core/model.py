@@ -17,7 +17,6 @@ FORMAT_VERSION = 1
 PRIORITIES = (1, 2, 3)
 PRIORITY_NAMES = {1: "high", 2: "normal", 3: "low"}
 STATUSES = ("pending", "done")
-TEXT_FIELDS = ("name", "description", "comment")
 # Legacy (the original app's) records carry a uuid derived from their content, so two loads of
 # the same never-written legacy file agree on identity.
 _LEGACY_NAMESPACE = uuidlib.UUID("6f1d8a4e-1f3b-4c59-9d8e-7a2b5c0e4d11")

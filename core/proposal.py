@@ -8,7 +8,6 @@ as literal text, because the UI renders task text as data, never as markup.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from typing import Any
 
 from core.dates import parse_due
 from core.errors import InvalidValueError
+from core.model import clean_text as model_clean_text
 
 MAX_TASKS = 20
 MAX_NAME = 200
@@ -67,13 +67,8 @@ class Proposal:
 
 
 def clean_text(text: str) -> str:
-    """Remove terminal escape sequences and Unicode control/format characters except \\n and \\t."""
-    text = _ESCAPES.sub("", text)
-    if text.isprintable():
-        return text
-    return "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")
-    )
+    """Remove whole terminal escape sequences, then what core.model.clean_text removes."""
+    return model_clean_text(_ESCAPES.sub("", text))
 
 
 def validate_proposed(raw: Sequence[Any], now: datetime) -> tuple[ProposedTask, ...]:

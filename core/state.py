@@ -69,10 +69,10 @@ class Journal:
 
     doc: Document
     edits: dict[str, tuple[Record | None, Record | None]] = field(default_factory=dict)
-    _changed_in_place: list[tuple[Record, Record]] = field(default_factory=list)
-    _records: list[Any] = field(default_factory=list)
-    _next_id: int = 0
-    _extra: dict[str, Any] = field(default_factory=dict)
+    _changed_in_place: list[tuple[Record, Record]] = field(default_factory=list, init=False)
+    _records: list[Any] = field(init=False)
+    _next_id: int = field(init=False)
+    _extra: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
         # A list of references: O(n) pointers, well under a millisecond at 100k tasks.
@@ -81,10 +81,11 @@ class Journal:
         self._extra = dict(self.doc.extra)
 
     def touch(self, uuid: str, before: Record | None, after: Record | None) -> None:
-        first = self.edits.get(uuid, (before, after))[0]
-        self.edits[uuid] = (_copy(first), _copy(after))
+        before = _copy(before)
+        first = self.edits[uuid][0] if uuid in self.edits else before
+        self.edits[uuid] = (first, _copy(after))
         if before is not None and after is not None:
-            self._changed_in_place.append((after, _copy(before) or {}))
+            self._changed_in_place.append((after, before))
 
     def roll_back(self) -> None:
         """Put the document back as it was before the transaction (its save failed)."""

@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.document import Document, encode  # noqa: E402
 from core.model import new_record  # noqa: E402
 from core.state import AppState  # noqa: E402
+from core.storage.document import Document, encode  # noqa: E402
 
 RATIO_BAR = 1.5
 RATE_BAR = 300.0
@@ -45,7 +45,7 @@ RUNS = {1_000: 30, 10_000: 30, 100_000: 10}
 def floor_add(path: str, name: str) -> None:
     """Lock, read+decode, append, encode, write temp, fsync, hard-link backup, rename, fsync dir.
 
-    It decodes with the cyclic GC paused, as core/document.py does: a floor that pays for GC
+    It decodes with the cyclic GC paused, as core/storage/document.py does: a floor that pays for GC
     passes the project avoids would flatter the project.
     """
     directory = os.path.dirname(path)

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.document import Document, encode  # noqa: E402
 from core.model import new_record  # noqa: E402
+from core.storage.document import Document, encode  # noqa: E402
 
 BAR_MS = 120.0
 MAIN = str(ROOT / "main.py")

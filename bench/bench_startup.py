@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.document import Document, encode  # noqa: E402
 from core.model import new_record  # noqa: E402
+from core.storage.document import Document, encode  # noqa: E402
 
 PROMPT_BAR_MS = 400.0
 LIST_BAR_MS = 150.0

@@ -22,7 +22,8 @@ from commands.admin_results import (
 )
 from commands.registry import Context, arg, command
 from commands.results import JsonOutput, Message, TaskTable
-from core.backups import (
+from core.errors import AppError, StorageError, UsageError
+from core.maintenance.backups import (
     BackupFile,
     backup_files,
     find_backup,
@@ -31,7 +32,6 @@ from core.backups import (
     restore_edits,
     restore_into,
 )
-from core.errors import AppError, StorageError, UsageError
 from core.model import PRIORITY_NAMES, Record, Task
 
 if TYPE_CHECKING:
@@ -172,14 +172,14 @@ def _restored(ctx: Context, copy: BackupFile, applied: Sequence[tuple[str, Any, 
 )
 def doctor(ctx: Context, args: argparse.Namespace) -> Any:
     if args.salvage is None:
-        from core.doctor import diagnose
+        from core.maintenance.doctor import diagnose
 
         return DoctorReport(diagnose(ctx.state.files))
     return _salvage(ctx, args.salvage, args.yes)
 
 
 def _salvage(ctx: Context, name: str, yes: bool) -> Any:
-    from core.salvage import SalvageError, add_missing, salvage
+    from core.maintenance.salvage import SalvageError, add_missing, salvage
 
     source = _salvage_source(ctx, name)
     try:

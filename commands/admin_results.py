@@ -10,10 +10,10 @@ from core.errors import EXIT_ERROR, EXIT_OK
 if TYPE_CHECKING:  # only annotations: `add` must not pay for importing doctor and salvage
     from datetime import date
 
-    from core.backups import BackupFile
-    from core.doctor import Diagnosis
+    from core.maintenance.backups import BackupFile
+    from core.maintenance.doctor import Diagnosis
+    from core.maintenance.salvage import Candidate
     from core.model import Task
-    from core.salvage import Candidate
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from commands.results import Message, TasksAdded
 from commands.tasks import known_tags
 
 if TYPE_CHECKING:
-    from core.proposal import Proposal, ProposedTask
+    from core.ai.proposal import Proposal, ProposedTask
 
 SAVE_HINT = "nothing saved; pass --yes to add them"
 NOTHING_PROPOSED = "nothing to add"
@@ -64,8 +64,8 @@ def ai(ctx: Context, args: argparse.Namespace) -> Any:
 
 def propose(ctx: Context, text: str) -> Proposal:
     """The proposal for text, with a spinner while a model is asked."""
-    # core.ai is imported here: `add` and `list` should not pay for it.
-    from core.ai import AIConfig, propose_tasks
+    # core.ai.client is imported here: `add` and `list` should not pay for it.
+    from core.ai.client import AIConfig, propose_tasks
 
     config = AIConfig.from_env(os.environ)
     now = ctx.now()

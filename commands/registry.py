@@ -15,7 +15,7 @@ from core.model import Task
 from core.state import AppState
 
 if TYPE_CHECKING:
-    from core.proposal import Proposal
+    from core.ai.proposal import Proposal
 
 
 class Forms(Protocol):

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NoReturn, TypeVar
 
-from core.document import (
+from core.errors import FileCorruptionError, StorageError, storage_error
+from core.events import EventSink, LockWaiting, Recovered, Saved, Upgraded, ignore
+from core.storage.document import (
     Document,
     NewerVersionError,
     UndecodableError,
@@ -24,10 +26,8 @@ from core.document import (
     decode,
     encode,
 )
-from core.errors import FileCorruptionError, StorageError, storage_error
-from core.events import EventSink, LockWaiting, Recovered, Saved, Upgraded, ignore
-from core.fsops import DEFAULT_OPS, FileOps
-from core.lock import FileLock
+from core.storage.fsops import DEFAULT_OPS, FileOps
+from core.storage.lock import FileLock
 
 T = TypeVar("T")
 Signature = tuple[int, int, int, int]

@@ -8,11 +8,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from core.document import Document
 from core.errors import AppError, ConflictError, InvalidValueError, TaskNotFound
 from core.events import EventSink, InvalidRecords, ignore
 from core.file_safety import SafeFileManager, Snapshot
-from core.fsops import DEFAULT_OPS, FileOps
 from core.model import (
     InvalidRecord,
     Record,
@@ -25,6 +23,8 @@ from core.model import (
     new_record,
     utc_now,
 )
+from core.storage.document import Document
+from core.storage.fsops import DEFAULT_OPS, FileOps
 
 T = TypeVar("T")
 EDITABLE = ("name", "description", "comment", "priority", "tags", "due", "status")

@@ -13,8 +13,8 @@ from typing import Any
 from rich.console import Console
 
 from commands.ai import proposed_fields
+from core.ai.proposal import Proposal
 from core.model import clean_text
-from core.proposal import Proposal
 from ui.render_ai import proposal_source, proposal_table
 
 TaskForm = Callable[[dict[str, Any] | None, list[str]], dict[str, Any] | None]

@@ -67,7 +67,7 @@ def _print(result: Any, out: IO[str]) -> None:
     if result is None or isinstance(result, (ClearScreen, QuitRequested)):
         return
     if isinstance(result, JsonOutput):
-        from core.document import dumps  # falls back to the stdlib for ids past 64 bits
+        from core.storage.document import dumps  # falls back to the stdlib for ids past 64 bits
 
         out.write(dumps(result.value).decode())
         return

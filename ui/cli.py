@@ -114,7 +114,7 @@ def show(result: Any) -> None:
         _note(note)
 
     if isinstance(result, JsonOutput):
-        from core.document import dumps
+        from core.storage.document import dumps
 
         sys.stdout.buffer.write(dumps(result.value))
         sys.stdout.flush()

@@ -20,7 +20,7 @@ from core.dates import describe_due, parse_due
 from core.model import PRIORITY_NAMES, Task, check_name, check_tags, clean_text, is_iso_due
 
 if TYPE_CHECKING:
-    from core.proposal import Proposal
+    from core.ai.proposal import Proposal
 
 FIELD_ORDER = ("name", "priority", "tags", "due", "description", "comment")
 

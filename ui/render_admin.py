@@ -19,8 +19,8 @@ from commands.admin_results import (
     SalvageReport,
     Stats,
 )
-from core.doctor import INFO, OK, PROBLEM, WARNING
-from core.salvage import Candidate
+from core.maintenance.doctor import INFO, OK, PROBLEM, WARNING
+from core.maintenance.salvage import Candidate
 from ui.render import data, render
 
 STATUS_MARKS = {

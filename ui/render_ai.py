@@ -14,7 +14,7 @@ from rich.text import Text
 
 from commands.ai import ProposalAdded, ProposalShown, proposed_fields
 from commands.results import TasksAdded
-from core.proposal import Proposal
+from core.ai.proposal import Proposal
 from ui.render import data, priority_text, render
 
 

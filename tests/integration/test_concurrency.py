@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 import pytest
 
-from core.document import decode
 from core.events import Event, Recovered
 from core.state import AppState
+from core.storage.document import decode
 from tests.helpers import run_cli
 from tests.integration import workers
 

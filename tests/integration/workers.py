@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.fsops import FileOps  # noqa: E402
-from core.lock import FileLock  # noqa: E402
 from core.state import AppState  # noqa: E402
+from core.storage.fsops import FileOps  # noqa: E402
+from core.storage.lock import FileLock  # noqa: E402
 
 _POLL = 0.002
 

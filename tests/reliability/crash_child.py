@@ -18,7 +18,7 @@ import signal
 import sys
 import uuid
 
-from core.fsops import FileOps
+from core.storage.fsops import FileOps
 from tests.reliability.scenarios import TRANSACTIONS, run_transaction
 
 CRASH_EXIT = 97

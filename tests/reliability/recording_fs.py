@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.fsops import FileOps
+from core.storage.fsops import FileOps
 
 MAX_SUBSET_OPS = 8
 Disk = dict[str, bytes]

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from core.events import Event, Recovered
-from core.fsops import FileOps
 from core.state import AppState
+from core.storage.fsops import FileOps
 
 DATA = "tasks.json"
 TRANSACTIONS = ("add", "update", "delete")

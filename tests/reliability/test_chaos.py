@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.document import decode
 from core.events import Event, Recovered
 from core.state import AppState
+from core.storage.document import decode
 from tests.helpers import MAIN, child_env
 from tests.reliability.conftest import ReliabilityReport
 from tests.reliability.scenarios import DATA, temp_files

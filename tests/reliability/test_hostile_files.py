@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.document import decode
 from core.errors import FileCorruptionError, StorageError
 from core.events import Event, Recovered
 from core.state import AppState
+from core.storage.document import decode
 from tests.helpers import run_cli
 from tests.reliability.conftest import ReliabilityReport
 from tests.reliability.recording_fs import Disk, snapshot

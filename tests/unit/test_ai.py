@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core import ai
-from core.ai import (
+from core.ai import client as ai
+from core.ai.client import (
     OFFLINE_SOURCE,
     AIAnswerError,
     AIConfig,
@@ -24,8 +24,8 @@ from core.ai import (
     AIUnavailableError,
     propose_tasks,
 )
+from core.ai.proposal import ProposalError, ProposedTask
 from core.errors import AppError
-from core.proposal import ProposalError, ProposedTask
 from tests.fake_openai_server import (
     FakeOpenAIServer,
     Recorded,
@@ -132,7 +132,9 @@ def test_a_bad_timeout_is_a_clear_error(timeout: str) -> None:
 
 def test_importing_core_ai_does_not_import_openai() -> None:
     # openai costs 400 ms at import (design.md): only `ai` itself may pay it.
-    code = "import sys, core.ai; sys.exit('openai' in sys.modules or 'pydantic' in sys.modules)"
+    code = (
+        "import sys, core.ai.client; sys.exit('openai' in sys.modules or 'pydantic' in sys.modules)"
+    )
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
 

@@ -20,9 +20,9 @@ from rich.console import Console
 from commands import Context, build_parser, dispatch
 from commands.ai import ProposalAdded, ProposalShown
 from commands.results import Message
-from core import ai as core_ai
+from core.ai import client as core_ai
+from core.ai.proposal import Proposal, ProposedTask
 from core.errors import AppError
-from core.proposal import Proposal, ProposedTask
 from core.state import AppState
 from tests.fake_openai_server import (
     FakeOpenAIServer,

@@ -1,4 +1,4 @@
-"""core/backups.py: finding and reading the kept copies, and restoring one into a document."""
+"""core/maintenance/backups.py: finding and reading the kept copies, and restoring one into a document."""
 
 from __future__ import annotations
 
@@ -11,10 +11,16 @@ import pytest
 from rich.console import Console
 
 from commands.admin_results import BackupList
-from core.backups import backup_files, find_backup, read_document, restore_edits, restore_into
-from core.document import Document, decode
 from core.errors import AppError, UsageError
+from core.maintenance.backups import (
+    backup_files,
+    find_backup,
+    read_document,
+    restore_edits,
+    restore_into,
+)
 from core.state import AppState
+from core.storage.document import Document, decode
 from ui.render import render
 
 

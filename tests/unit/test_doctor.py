@@ -1,4 +1,4 @@
-"""core/doctor.py: each problem kind is found and named, and diagnosing writes nothing."""
+"""core/maintenance/doctor.py: each problem kind is found and named, and diagnosing writes nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from rich.console import Console
 
 from commands.admin_results import DoctorReport
-from core.doctor import (
+from core.file_safety import SafeFileManager
+from core.maintenance.doctor import (
     INFO,
     OK,
     PROBLEM,
@@ -25,7 +26,6 @@ from core.doctor import (
     find_mount,
     lock_holder,
 )
-from core.file_safety import SafeFileManager
 from core.state import AppState
 from ui.render import render
 

@@ -1,4 +1,4 @@
-"""core.document: the file's bytes to a Document and back, and id allocation."""
+"""core.storage.document: the file's bytes to a Document and back, and id allocation."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from core.document import Document, NewerVersionError, UndecodableError, decode, encode
 from core.model import Task
+from core.storage.document import Document, NewerVersionError, UndecodableError, decode, encode
 
 
 def task(task_id: int, **extra: Any) -> dict[str, Any]:

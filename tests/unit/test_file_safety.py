@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from core.document import Document, decode, encode
 from core.errors import (
     DiskFullError,
     FileCorruptionError,
@@ -26,8 +25,9 @@ from core.errors import (
 )
 from core.events import Event, LockWaiting, Recovered, Saved, Upgraded
 from core.file_safety import SafeFileManager, Snapshot
-from core.fsops import FileOps
 from core.model import new_record
+from core.storage.document import Document, decode, encode
+from core.storage.fsops import FileOps
 from tests.helpers import ROOT, child_env
 
 CORRUPT_NAME = re.compile(r"tasks\.json\.corrupt-\d{8}T\d{6}Z(-\d+)?")
@@ -333,7 +333,7 @@ def test_no_backups(tasks_path: Path) -> None:
 DIES_BEFORE_RENAME = """
 import os, signal, sys
 from core.file_safety import SafeFileManager
-from core.fsops import FileOps
+from core.storage.fsops import FileOps
 from core.model import new_record
 
 class DiesBeforeRename(FileOps):
@@ -462,7 +462,7 @@ def test_a_held_lock_reports_waits_then_times_out_without_writing(
         [
             sys.executable,
             "-c",
-            "import sys; from core.lock import FileLock; l = FileLock(sys.argv[1], 30); "
+            "import sys; from core.storage.lock import FileLock; l = FileLock(sys.argv[1], 30); "
             "l.acquire(); print('locked', flush=True); sys.stdin.readline()",
             f"{tasks_path}.lock",
         ],

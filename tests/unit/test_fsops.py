@@ -1,4 +1,4 @@
-"""core.fsops: the file-system calls of a save, including the other platforms' branches."""
+"""core.storage.fsops: the file-system calls of a save, including the other platforms' branches."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from core.fsops import FileOps
+from core.storage.fsops import FileOps
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""core.lock: the writer lock between real processes."""
+"""core.storage.lock: the writer lock between real processes."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from core.errors import FileLockTimeoutError
-from core.lock import FileLock, describe_holder
+from core.storage.lock import FileLock, describe_holder
 from tests.helpers import ROOT, child_env
 
 # A holder in its own process: takes the lock, says so, and releases when told (a line on stdin).
 HOLDER = """
 import sys
-from core.lock import FileLock
+from core.storage.lock import FileLock
 
 lock = FileLock(sys.argv[1], timeout=30)
 lock.acquire()
@@ -34,7 +34,7 @@ sys.stdin.readline()
 # Read-increment-write of a counter under the lock, many times: any overlap loses increments.
 COUNTER = """
 import sys
-from core.lock import FileLock
+from core.storage.lock import FileLock
 
 lock_path, counter, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 print("ready", flush=True)

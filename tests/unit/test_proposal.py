@@ -1,4 +1,4 @@
-"""core.proposal: nothing a model or a paste produces reaches the screen unchecked."""
+"""core.ai.proposal: nothing a model or a paste produces reaches the screen unchecked."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from core.ai.proposal import ProposalError, ProposedTask, clean_text, validate_proposed
 from core.errors import AppError
-from core.proposal import ProposalError, ProposedTask, clean_text, validate_proposed
 
 NOW = datetime(2026, 12, 31, 10, 30)
 

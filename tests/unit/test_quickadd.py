@@ -1,4 +1,4 @@
-"""core.quickadd: the offline parser turns a typed line into the tasks the user meant."""
+"""core.ai.quickadd: the offline parser turns a typed line into the tasks the user meant."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from core.ai.proposal import ProposalError, ProposedTask
+from core.ai.quickadd import parse_quickadd
 from core.errors import AppError
-from core.proposal import ProposalError, ProposedTask
-from core.quickadd import parse_quickadd
 
 NYE = datetime(2026, 12, 31, 10, 30)  # a Thursday at a year end
 WEEK = [datetime(2026, 12, 28, 10, 30) + timedelta(days=n) for n in range(7)]  # Mon..Sun

@@ -1,4 +1,4 @@
-"""core/salvage.py: what a damaged file still holds, compared with the current file."""
+"""core/maintenance/salvage.py: what a damaged file still holds, compared with the current file."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from core.document import Document, encode
+from core.maintenance.salvage import SalvageError, add_missing, normalise, salvage, still_missing
 from core.model import Record, Task, new_record
-from core.salvage import SalvageError, add_missing, normalise, salvage, still_missing
+from core.storage.document import Document, encode
 
 SEED = 20261125
 

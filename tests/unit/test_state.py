@@ -22,8 +22,8 @@ from core.errors import (
     TaskNotFound,
 )
 from core.events import Event, InvalidRecords
-from core.fsops import FileOps
 from core.state import AppState, Changes
+from core.storage.fsops import FileOps
 
 UTC_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 

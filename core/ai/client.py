@@ -8,7 +8,7 @@ Decisions (issue 4):
   with a pydantic model), `json_object` with the schema in the prompt, then plain text with the
   JSON dug out. A 400/422 that names response_format/json_schema moves one mode down; the mode a
   server accepted is remembered per (base URL, model) for the life of the process.
-- Every mode's answer goes through the same checks (core.proposal), and one repair request sends
+- Every mode's answer goes through the same checks (core.ai.proposal), and one repair request sends
   the problem back to the model before giving up.
 - Failures split in two. The server failing (no connection, timeout, 429/5xx after bounded
   retries, a body that is not an OpenAI answer) falls back to the offline parser with a note,
@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from core.ai.proposal import Proposal, ProposalError, ProposedTask, clean_text, validate_proposed
+from core.ai.quickadd import parse_quickadd
 from core.errors import AppError
-from core.proposal import Proposal, ProposalError, ProposedTask, clean_text, validate_proposed
-from core.quickadd import parse_quickadd
 
 if TYPE_CHECKING:
     from openai import APIStatusError, OpenAI

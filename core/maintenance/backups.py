@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from core.document import Document, decode
 from core.errors import AppError, UsageError
 from core.file_safety import SafeFileManager
 from core.model import InvalidRecord, Record, Task
+from core.storage.document import Document, decode
 
 _ROTATED = re.compile(r"backup(\.\d+)?")
 KINDS = ("backup", "legacy", "corrupt")

@@ -13,11 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from core.backups import backup_files
-from core.document import Document, NewerVersionError, decode
 from core.file_safety import SafeFileManager
-from core.lock import describe_holder
+from core.maintenance.backups import backup_files
 from core.model import InvalidRecord, Task
+from core.storage.document import Document, NewerVersionError, decode
+from core.storage.lock import describe_holder
 
 OK, INFO, WARNING, PROBLEM = "ok", "info", "warning", "problem"
 # Locks on these are advisory at best: servers and clients may each grant them.
@@ -207,7 +207,7 @@ def lock_holder(lock_path: str, patience: float = LOCK_PATIENCE) -> str | None:
 
     Opens the lock file read-only and never creates it: doctor writes nothing.
     """
-    from core.lock import try_lock, unlock
+    from core.storage.lock import try_lock, unlock
 
     try:
         fd = os.open(lock_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.ai.proposal import ProposalError, ProposedTask, validate_proposed
 from core.dates import find_due, normalise_word
-from core.proposal import ProposalError, ProposedTask, validate_proposed
 
 SEPARATORS = frozenset({",", "and", "then"})
 # Imperative verbs that start a to-do item; a separator before one of them starts a new task.

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.document import Document
 from core.model import (
     STATUSES,
     InvalidRecord,
@@ -24,6 +23,7 @@ from core.model import (
     is_iso_due,
     legacy_to_record,
 )
+from core.storage.document import Document
 
 
 class SalvageError(ValueError):

@@ -1,0 +1,1 @@
+"""What looks at kept copies and damaged files: backups, doctor, salvage."""

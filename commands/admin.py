@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from commands import filters
 from commands.admin_results import (
@@ -30,12 +30,8 @@ from core.maintenance.backups import (
     kept_copies,
     read_document,
     restore_edits,
-    restore_into,
 )
-from core.model import PRIORITY_NAMES, Record, Task
-
-if TYPE_CHECKING:
-    from core.state import Journal
+from core.model import PRIORITY_NAMES, Task
 
 STATS_DAYS = 14
 STATS_TAGS = 10
@@ -111,13 +107,7 @@ def restore(ctx: Context, args: argparse.Namespace) -> Any:
     if not args.yes and not ctx.confirm(_restore_question(ctx, copy, edits), leaving):
         return Message("nothing was restored")
 
-    def mutate(j: Journal) -> list[tuple[str, Record | None, Record | None]]:
-        applied = restore_into(j.doc, backup)
-        for uuid, before, after in applied:
-            j.touch(uuid, before, after)
-        return applied
-
-    applied = ctx.state.transact(f"restore {copy.short_name}", mutate)
+    applied = ctx.state.restore_backup(backup, f"restore {copy.short_name}")
     return _restored(ctx, copy, applied)
 
 
@@ -179,7 +169,7 @@ def doctor(ctx: Context, args: argparse.Namespace) -> Any:
 
 
 def _salvage(ctx: Context, name: str, yes: bool) -> Any:
-    from core.maintenance.salvage import SalvageError, add_missing, salvage
+    from core.maintenance.salvage import SalvageError, missing_records, salvage
 
     source = _salvage_source(ctx, name)
     try:
@@ -197,14 +187,8 @@ def _salvage(ctx: Context, name: str, yes: bool) -> Any:
     if not yes and not ctx.confirm(question, [c.task() for c in found.missing]):
         return replace(report, declined=True)
 
-    def mutate(j: Journal) -> list[Task]:
-        # Checked again under the lock: another window may have added some meanwhile.
-        added = add_missing(j.doc, found.missing)
-        for rec in added:
-            j.touch(rec["uuid"], None, rec)
-        return [Task.from_record(rec) for rec in added]
-
-    added = ctx.state.transact(f"salvage {os.path.basename(source)}", mutate)
+    records = [c.record for c in found.missing]
+    added = ctx.state.add_records(records, f"salvage {os.path.basename(source)}", missing_records)
     return replace(report, added=added)
 
 

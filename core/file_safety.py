@@ -114,21 +114,26 @@ class SafeFileManager:
     def transaction(
         self, mutate: Callable[[Document], T], known: Snapshot | None
     ) -> tuple[T, Snapshot]:
-        """Apply `mutate` to the latest document and make the result durable before returning."""
+        """Apply `mutate` to a copy of the latest document; durable before it returns.
+
+        `mutate` must replace the records it changes, never edit one in place: the copy shares
+        them with `known`, which stays this window's snapshot if anything fails.
+        """
         start = time.perf_counter()
         with self._locked():
             self._remove_stale_temps()
             snap = (
                 known if known and known.signature == self.signature() else self._read_or_recover()
             )
-            result = mutate(snap.doc)
+            work = snap.doc.working_copy()  # `known` is adopted only if the save succeeds
+            result = mutate(work)
             try:
-                data = encode(snap.doc)
+                data = encode(work)
             except UnencodableError as e:
                 raise StorageError(f"could not save {self.path}; nothing was changed: {e}") from e
             self._write(data, snap)
-            new = Snapshot(snap.doc, self.signature())
-        self.on_event(Saved(self.path, len(snap.doc.records), time.perf_counter() - start))
+            new = Snapshot(work, self.signature())
+        self.on_event(Saved(self.path, len(work.records), time.perf_counter() - start))
         return result, new
 
     @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import Any, TypeVar
 from core.errors import AppError, ConflictError, InvalidValueError, TaskNotFound
 from core.events import EventSink, InvalidRecords, ignore
 from core.file_safety import SafeFileManager, Snapshot
+from core.maintenance.backups import Edit, restore_into
 from core.model import (
     InvalidRecord,
     Record,
@@ -43,7 +43,7 @@ class Change:
     """What one transaction did to each task it touched: (uuid, before, after); None = absent."""
 
     label: str
-    edits: tuple[tuple[str, Record | None, Record | None], ...]
+    edits: tuple[Edit, ...]
 
 
 @dataclass(frozen=True)
@@ -62,47 +62,30 @@ class Changes:
 
 @dataclass
 class Journal:
-    """Records each touched task's before/after inside one transaction, for undo and rollback.
+    """One transaction's working document, and each touched task's first and last record.
 
-    `after` is the live record when it was changed in place, so a failed save can put it back.
+    Records are never edited in place (they are shared with the window's snapshot), so the journal
+    keeps references, not copies: the `before` it holds is the record the snapshot still has.
     """
 
     doc: Document
     edits: dict[str, tuple[Record | None, Record | None]] = field(default_factory=dict)
-    _changed_in_place: list[tuple[Record, Record]] = field(default_factory=list, init=False)
-    _records: list[Any] = field(init=False)
-    _next_id: int = field(init=False)
-    _extra: dict[str, Any] = field(init=False)
-
-    def __post_init__(self) -> None:
-        # A list of references: O(n) pointers, well under a millisecond at 100k tasks.
-        self._records = list(self.doc.records)
-        self._next_id = self.doc.next_id
-        self._extra = dict(self.doc.extra)
 
     def touch(self, uuid: str, before: Record | None, after: Record | None) -> None:
-        before = _copy(before)
         first = self.edits[uuid][0] if uuid in self.edits else before
-        self.edits[uuid] = (first, _copy(after))
-        if before is not None and after is not None:
-            self._changed_in_place.append((after, before))
-
-    def roll_back(self) -> None:
-        """Put the document back as it was before the transaction (its save failed)."""
-        for live, before in reversed(self._changed_in_place):
-            live.clear()
-            live.update(before)
-        self.doc.records[:] = self._records
-        self.doc.next_id = self._next_id
-        self.doc.extra = self._extra
+        self.edits[uuid] = (first, after)
 
     def change(self, label: str) -> Change:
         return Change(label, tuple((u, b, a) for u, (b, a) in self.edits.items()))
 
 
-def _copy(rec: Record | None) -> Record | None:
-    # Deep: unknown fields may nest, and the journal must not see later in-place edits.
-    return copy.deepcopy(rec)
+MissingRecords = Callable[[Sequence[Record], list[Any]], Sequence[Record]]
+
+
+def missing_by_uuid(records: Sequence[Record], current: list[Any]) -> list[Record]:
+    """The records whose uuid no current record has."""
+    uuids = {r.get("uuid") for r in current if isinstance(r, dict)}
+    return [r for r in records if r.get("uuid") not in uuids]
 
 
 class AppState:
@@ -180,25 +163,17 @@ class AppState:
     def transact(self, label: str, mutate: Callable[[Journal], T], undoable: bool = True) -> T:
         """Run `mutate` on the latest document under the lock; durable when it returns."""
 
-        journals: list[Journal] = []
-
         def apply(doc: Document) -> tuple[T, Change]:
-            journals.append(Journal(doc))
-            result = mutate(journals[0])
-            return result, journals[0].change(label)
+            journal = Journal(doc)
+            return mutate(journal), journal.change(label)
 
         if self._snap is None:
             # Read first without the lock: a damaged file with no valid backup is then refused
             # without creating even the lock file, and under the lock a stat shows it unchanged.
             self._set_snapshot(self.files.load())
-        try:
-            (result, change), snap = self.files.transaction(apply, self._snap)
-        except BaseException:
-            # The snapshot stays what this window last saw: refresh() still diffs against it.
-            if journals:
-                journals[0].roll_back()
-            self._tasks = None
-            raise
+        # If this raises, the snapshot is still what this window last saw (the mutation worked
+        # on a copy), so refresh() diffs against it.
+        (result, change), snap = self.files.transaction(apply, self._snap)
         self._set_snapshot(snap)
         if undoable and change.edits:
             self.undo_stack.append(change)
@@ -294,12 +269,44 @@ class AppState:
         def mutate(j: Journal) -> list[Task]:
             gone = [_find(j.doc, i) for i in ids]
             tasks = [Task.from_record(r) for r in gone]
+            leaving = {id(rec) for rec in gone}
+            j.doc.records[:] = [r for r in j.doc.records if id(r) not in leaving]
             for rec in gone:
-                j.doc.records.remove(rec)
                 j.touch(rec["uuid"], rec, None)
             return tasks
 
         return self.transact("delete " + " ".join(map(str, ids)), mutate)
+
+    def restore_backup(self, backup: Document, label: str) -> list[Edit]:
+        """Make the file hold a kept copy's tasks, as one undoable transaction; what it did."""
+
+        def mutate(j: Journal) -> list[Edit]:
+            applied = restore_into(j.doc, backup)
+            for uuid, before, after in applied:
+                j.touch(uuid, before, after)
+            return applied
+
+        return self.transact(label, mutate)
+
+    def add_records(
+        self, records: Sequence[Record], label: str, missing: MissingRecords = missing_by_uuid
+    ) -> list[Task]:
+        """Add copies of whole records (recovered or imported), each under a new id.
+
+        `missing` picks, under the lock, those the file still lacks: another window may have
+        added some since they were shown.
+        """
+
+        def mutate(j: Journal) -> list[Task]:
+            added = []
+            for rec in missing(records, j.doc.records):
+                new = {**rec, "id": j.doc.allocate_id()}
+                j.doc.records.append(new)
+                j.touch(new["uuid"], None, new)
+                added.append(Task.from_record(new))
+            return added
+
+        return self.transact(label, mutate)
 
     # --- undo / redo ---
 
@@ -337,18 +344,23 @@ def _apply(j: Journal, rec: Record, fields: Mapping[str, Any]) -> Task:
         changed["completed"] = utc_now() if changed["status"] == "done" else None
     if changed:
         changed["modified"] = utc_now()
+    new = {**rec, **changed} if changed else rec
     try:
-        task = Task.from_record({**rec, **changed})  # checked before anything is touched
+        task = Task.from_record(new)  # checked before anything is touched
     except InvalidRecord as e:
         raise InvalidValueError(
             f"task {rec.get('id')} is not a valid task ({e}); fix it in the file"
         ) from None
     if changed:
-        before = _copy(rec)
-        rec.update(changed)
-        j.touch(task.uuid, before, rec)
-    task.raw = rec
+        _replace(j.doc, rec, new)
+        j.touch(task.uuid, rec, new)
     return task
+
+
+def _replace(doc: Document, old: Record, new: Record) -> None:
+    """Put `new` where `old` is: records are replaced, never edited (the snapshot shares them)."""
+    at = next(i for i, r in enumerate(doc.records) if r is old)
+    doc.records[at] = new
 
 
 def _field_values(rec: Record) -> Mapping[str, Any]:
@@ -360,9 +372,7 @@ def _field_values(rec: Record) -> Mapping[str, Any]:
     return {k: getattr(task, k) for k in EDITABLE}
 
 
-def _restore(
-    doc: Document, steps: list[tuple[str, Record | None, Record | None]], label: str
-) -> None:
+def _restore(doc: Document, steps: list[Edit], label: str) -> None:
     """Put each task back from `expected` to `wanted`, refusing if another window moved it."""
     by_uuid = {r.get("uuid"): i for i, r in enumerate(doc.records) if isinstance(r, dict)}
     for uuid, expected, _ in steps:
@@ -374,9 +384,9 @@ def _restore(
         if uuid in by_uuid and wanted is None:
             gone.add(by_uuid[uuid])
         elif uuid in by_uuid:
-            doc.records[by_uuid[uuid]] = copy.deepcopy(wanted)
+            doc.records[by_uuid[uuid]] = wanted
         elif wanted is not None:
-            doc.records.append(copy.deepcopy(wanted))
+            doc.records.append(wanted)
     if gone:
         doc.records[:] = [r for i, r in enumerate(doc.records) if i not in gone]
 

@@ -23,7 +23,6 @@ from core.model import (
     is_iso_due,
     legacy_to_record,
 )
-from core.storage.document import Document
 
 
 class SalvageError(ValueError):
@@ -209,20 +208,12 @@ def unique(candidates: Iterable[Candidate]) -> list[Candidate]:
 
 def still_missing(candidates: Sequence[Candidate], records: Sequence[Any]) -> list[Candidate]:
     """The candidates `records` lacks, by uuid and by name and creation time."""
-    uuids = {r.get("uuid") for r in records if isinstance(r, dict)}
-    identities = {i for i in map(_identity, records) if i is not None}
-    return [
-        c
-        for c in candidates
-        if c.record["uuid"] not in uuids and _identity(c.record) not in identities
-    ]
+    missing = {id(r) for r in missing_records([c.record for c in candidates], records)}
+    return [c for c in candidates if id(c.record) in missing]
 
 
-def add_missing(doc: Document, candidates: Sequence[Candidate]) -> list[Record]:
-    """Append the candidates `doc` still lacks, each under a new id; return what was added."""
-    added: list[Record] = []
-    for c in still_missing(candidates, doc.records):
-        rec = {**c.record, "id": doc.allocate_id()}
-        doc.records.append(rec)
-        added.append(rec)
-    return added
+def missing_records(records: Sequence[Record], current: Sequence[Any]) -> list[Record]:
+    """The records `current` lacks, by uuid and by name and creation time (AppState.add_records)."""
+    uuids = {r.get("uuid") for r in current if isinstance(r, dict)}
+    identities = {i for i in map(_identity, current) if i is not None}
+    return [r for r in records if r["uuid"] not in uuids and _identity(r) not in identities]

@@ -61,6 +61,15 @@ class Document:
                 return rec
         return None
 
+    def working_copy(self) -> Document:
+        """A copy for one transaction to change, sharing every record with this one.
+
+        O(n) references, no record copied: a transaction replaces the records it changes and never
+        edits one in place, so this document (the window's snapshot) stays as it was until the
+        save succeeds. The copy is not legacy: it is written in the envelope format.
+        """
+        return Document(list(self.records), self.next_id, dict(self.extra), False, self.unwritable)
+
 
 def loads(data: bytes) -> Any:
     return _loads(data, [])

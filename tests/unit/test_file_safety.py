@@ -195,7 +195,26 @@ def test_a_current_snapshot_is_used_without_re_reading(tasks_path: Path) -> None
     _, snap = files.transaction(add("one"), None)
     seen: list[Document] = []
     files.transaction(lambda doc: seen.append(doc), snap)
-    assert seen == [snap.doc] and seen[0] is snap.doc
+    # The mutation gets a copy of the snapshot's document sharing its records: nothing re-read.
+    assert seen == [snap.doc] and seen[0].records[0] is snap.doc.records[0]
+
+
+def test_a_mutation_works_on_a_copy_adopted_only_when_the_save_succeeds(tasks_path: Path) -> None:
+    files = manager(tasks_path)
+    _, snap = files.transaction(add("one"), None)
+    before = list(snap.doc.records)
+
+    def add_then_fail(doc: Document) -> None:
+        add("two")(doc)
+        doc.records[0] = {**doc.records[0], "name": "renamed"}
+        raise RuntimeError("the save never happens")
+
+    with pytest.raises(RuntimeError):
+        files.transaction(add_then_fail, snap)
+    assert snap.doc.records == before and snap.doc.next_id == 2  # the window's snapshot as it was
+    _, new = files.transaction(add("three"), snap)
+    assert new.doc is not snap.doc and [r["name"] for r in new.doc.records] == ["one", "three"]
+    assert snap.doc.records == before  # the old snapshot is never edited, even by a success
 
 
 def test_an_exception_inside_mutate_leaves_the_directory_untouched(tasks_path: Path) -> None:

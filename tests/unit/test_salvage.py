@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.maintenance.salvage import SalvageError, add_missing, normalise, salvage, still_missing
+from core.maintenance.salvage import SalvageError, missing_records, normalise, salvage
 from core.model import Record, Task, new_record
 from core.storage.document import Document, encode
 
@@ -102,7 +102,7 @@ def test_damaged_fields_are_reset_and_noted_and_unknown_fields_kept() -> None:
         "id": 4,
         "uuid": "3f8c9d5e-6a1b-4c2d-8e9f-0a1b2c3d4e5f",
         "name": "fix bike",
-        "priority": "urgent",
+        "priority": "whenever",
         "tags": ["ok", 5, "two words", "ok"],
         "status": "dnoe",
         "completed": "2026-11-20T10:00:00Z",
@@ -159,20 +159,8 @@ def test_the_bom_does_not_hide_the_first_task() -> None:
     assert [c.record["name"] for c in salvage(data, []).missing] == ["after a BOM"]
 
 
-def test_add_missing_gives_new_ids_past_every_id_ever_used() -> None:
-    records = make_records(6)
-    found = salvage(file_bytes(records), [])
-    doc = Document(records=records[:2], next_id=10)
-    added = add_missing(doc, found.missing)
-    assert [r["id"] for r in added] == [10, 11, 12, 13]
-    assert doc.next_id == 14
-    assert uuids(doc.records) == uuids(records)
-    assert still_missing(found.missing, doc.records) == []
-
-
-def test_add_missing_twice_adds_nothing_the_second_time() -> None:
-    found = salvage(file_bytes(make_records(3)), [])
-    doc = Document()
-    add_missing(doc, found.missing)
-    assert add_missing(doc, found.missing) == []
-    assert len(doc.records) == 3
+def test_missing_records_skips_what_the_file_holds_by_uuid_or_by_name_and_creation() -> None:
+    records = make_records(3)
+    damaged_uuid = {**records[1], "uuid": "00000000-0000-4000-8000-000000000000"}
+    assert missing_records(records, records[:1]) == records[1:]
+    assert missing_records([damaged_uuid], records) == []

@@ -492,7 +492,7 @@ def test_after_a_failed_write_refresh_reports_nothing_and_the_next_save_reuses_t
         state.set_status([1], "pending")
     assert state.refresh() is None  # not "1 added": nothing changed on disk
     assert not state.changed_elsewhere()
-    assert state.snapshot.doc.records == records(tasks_path)  # rolled back in memory too
+    assert state.snapshot.doc.records == records(tasks_path)  # the failed edit worked on a copy
     assert state.get(1).status == "done"
 
 
@@ -506,3 +506,58 @@ def test_expect_compares_fields_as_a_task_sees_them(tasks_path: Path) -> None:
     state = window(tasks_path)
     task = state.update_task(1, expect={"description": "", "tags": []}, description="d", tags=["t"])
     assert (task.description, task.tags) == ("d", ["t"])
+
+
+def test_no_operation_edits_a_record_of_the_window_s_snapshot(tasks_path: Path) -> None:
+    """Transactions replace records, never edit them: the snapshot each one started from (and
+    every undo step holding its records) stays exactly as it was."""
+    state = window(tasks_path)
+    state.add_tasks([{"name": "one", "tags": ["a"]}, {"name": "two"}, {"name": "three"}])
+    operations = [
+        lambda: state.update_task(1, name="renamed", add_tags=["b"]),
+        lambda: state.set_status([1, 2], "done"),
+        lambda: state.delete_many([3]),
+        state.undo,
+        state.redo,
+        lambda: state.restore_backup(decode_file(tasks_path), "restore"),
+    ]
+    for operation in operations:
+        before = state.snapshot.doc.records
+        frozen = json.loads(json.dumps(before))
+        operation()
+        assert json.loads(json.dumps(before)) == frozen
+        assert state.snapshot.doc.records is not before
+
+
+def decode_file(path: Path) -> Any:
+    from core.storage.document import decode
+
+    return decode(path.read_bytes())
+
+
+def test_restore_backup_is_one_undoable_step_that_names_each_task(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_tasks([{"name": "kept"}, {"name": "leaves"}])
+    backup = decode_file(tasks_path)
+    state.delete(2)
+    state.add_task("added after")
+    applied = state.restore_backup(backup, "restore backup")
+    assert [t.name for t in state.tasks] == ["kept", "leaves"]
+    assert sorted(before is None for _, before, _ in applied) == [False, True]  # 1 back, 1 gone
+    state.add_task("next")
+    assert state.get(4).name == "next"  # the id of `added after` is never handed out again
+    state.undo()
+    state.undo()
+    assert [t.name for t in state.tasks] == ["kept", "added after"]
+
+
+def test_add_records_adds_only_what_the_file_lacks_under_new_ids(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    first = state.add_task("already here")
+    elsewhere = {**first.raw, "id": 7, "uuid": str(uuid.uuid4()), "name": "from elsewhere"}
+    added = state.add_records([first.raw, elsewhere], "salvage")
+    assert [(t.id, t.name) for t in added] == [(2, "from elsewhere")]
+    assert [t.name for t in state.tasks] == ["already here", "from elsewhere"]
+    assert state.add_records([first.raw, elsewhere], "salvage") == []
+    state.undo()
+    assert [t.name for t in state.tasks] == ["already here"]

@@ -8,6 +8,7 @@ hard-link backups; os.replace; fsync the directory. Readers take no lock: a repl
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -28,8 +29,12 @@ from core.storage.document import (
 )
 from core.storage.fsops import DEFAULT_OPS, FileOps
 from core.storage.lock import FileLock
+from core.storage.reading import NotRegularFileError, read_regular
 
 T = TypeVar("T")
+# `"id": 41` or `"next_id": 42` in damaged bytes; 18 digits at most, so a stray huge number
+# cannot push ids past what every JSON tool reads exactly.
+_ID_FIELD = re.compile(rb'"(id|next_id)"\s*:\s*(\d{1,18})(?!\d)')
 Signature = tuple[int, int, int, int]
 
 
@@ -93,19 +98,21 @@ class SafeFileManager:
 
     def _read(self) -> Snapshot:
         try:
-            with open(self.real_path, "rb") as f:
-                sig = _signature(os.fstat(f.fileno()))
-                data = f.read()
+            data, st = read_regular(self.real_path)
         except FileNotFoundError:
             return Snapshot(Document(), None)
-        except IsADirectoryError:
+        except NotRegularFileError as e:
             raise FileCorruptionError(
-                f"{self.path} is a directory, not a task file (move it away, or use --file)"
+                f"{self.path} is {e.kind}, not a task file (move it away, or use --file)"
             ) from None
         except OSError as e:
             raise storage_error(e, f"cannot read {self.path}") from e
+        if not data.strip() and self._newest_valid_backup() is None:
+            # `touch tasks.json`: with no backup there is nothing to lose, so it is an empty list.
+            # With one, an emptied file is damage (a truncation), and decode() says so.
+            return Snapshot(Document(), _signature(st))
         try:
-            return Snapshot(decode(data), sig)
+            return Snapshot(decode(data), _signature(st))
         except NewerVersionError as e:
             raise FileCorruptionError(f"{self.path}: {e}; upgrade tasksafe to use it") from e
 
@@ -154,7 +161,7 @@ class SafeFileManager:
         tmp = self._temp_path()
         try:
             self._write_temp(tmp, data, self._mode())
-            if old.signature is not None:
+            if old.signature is not None and old.signature[1] > 0:  # an empty file keeps nothing
                 self._keep_old_version(old.doc)
             with _ctrl_c_ignored():  # Ctrl-C cancels up to here; a replace that began must finish
                 self.ops.replace(tmp, self.real_path)
@@ -181,6 +188,18 @@ class SafeFileManager:
         """`.<name>.<pid>.<random>.tmp` beside the file: same file system, so os.replace is atomic."""
         return os.path.join(self.directory, f".{self.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
 
+    def _is_our_temp(self, entry: str) -> bool:
+        """Exactly `_temp_path`'s pattern for this file: `tasks.json.work`'s temps are not ours."""
+        pid, _, rest = entry.removeprefix(f".{self.name}.").partition(".")
+        token, _, suffix = rest.partition(".")
+        return (
+            entry.startswith(f".{self.name}.")
+            and pid.isdigit()
+            and len(token) == 8
+            and all(c in "0123456789abcdef" for c in token)
+            and suffix == "tmp"
+        )
+
     def _write_temp(self, tmp: str, data: bytes, mode: int) -> None:
         fd = self.ops.create(tmp)
         try:
@@ -202,13 +221,12 @@ class SafeFileManager:
 
     def _remove_stale_temps(self) -> None:
         # Only the lock holder creates temps, so any found now belong to a writer that died.
-        prefix, suffix = f".{self.name}.", ".tmp"
         try:
             names = self.ops.listdir(self.directory)
         except OSError:
             return
         for entry in names:
-            if entry.startswith(prefix) and entry.endswith(suffix):
+            if self._is_our_temp(entry):
                 self._discard(os.path.join(self.directory, entry))
 
     # --- backups ---
@@ -246,6 +264,7 @@ class SafeFileManager:
         if found is None:
             self._refuse(reason)
         backup, data, doc = found
+        data, doc = self._past_damaged_ids(data, doc)
         try:
             corrupt = self._quarantine()
             # The damaged bytes' new name must be durable before the file is replaced, or a
@@ -256,6 +275,31 @@ class SafeFileManager:
         self._write(data, Snapshot(doc, None))  # no signature: damaged bytes never become a backup
         self.on_event(Recovered(self.path, reason, backup, len(doc.records), corrupt))
         return Snapshot(doc, self.signature())
+
+    def _past_damaged_ids(self, data: bytes, doc: Document) -> tuple[bytes, Document]:
+        """The backup to restore, with next_id past every id the damaged file still shows.
+
+        Ids are never reused: the damaged file may hold tasks added after the backup was kept.
+        """
+        highest = self._highest_id_in_damaged_file()
+        if highest < doc.next_id or doc.unwritable:
+            return data, doc  # (an unwritable backup is restored byte for byte; saves refuse it)
+        doc = doc.working_copy()
+        doc.next_id = highest + 1
+        return encode(doc), doc
+
+    def _highest_id_in_damaged_file(self) -> int:
+        """The largest `"id"` or `"next_id"` - 1 the damaged bytes still show, or 0.
+
+        A scan, not a parse: the bytes do not decode. An unknown field named "id" can only make
+        ids skip a number, never repeat one.
+        """
+        try:
+            damaged, _ = read_regular(self.real_path)
+        except OSError:
+            return 0
+        found = [int(n) - (key == b"next_id") for key, n in _ID_FIELD.findall(damaged)]
+        return max(found, default=0)
 
     def _refuse(self, reason: str) -> NoReturn:
         raise FileCorruptionError(

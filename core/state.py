@@ -268,7 +268,7 @@ class AppState:
     def delete_many(self, ids: Sequence[int]) -> list[Task]:
         def mutate(j: Journal) -> list[Task]:
             gone = [_find(j.doc, i) for i in ids]
-            tasks = [Task.from_record(r) for r in gone]
+            tasks = [_task_of(r) for r in gone]
             leaving = {id(rec) for rec in gone}
             j.doc.records[:] = [r for r in j.doc.records if id(r) not in leaving]
             for rec in gone:
@@ -331,10 +331,30 @@ class AppState:
 
 
 def _find(doc: Document, task_id: int) -> Record:
-    rec = doc.find(task_id)
-    if rec is None:
+    """The one record with this id; a duplicate id is refused, never guessed at."""
+    found = [r for r in doc.records if type(r) is dict and _is_id(r.get("id"), task_id)]
+    if not found:
         raise TaskNotFound(task_id)
-    return rec
+    if len(found) > 1:
+        raise InvalidValueError(
+            f"the file holds {len(found)} records with id {task_id}; nothing was changed "
+            "(`doctor` lists them: give one of them another id by hand)"
+        )
+    return found[0]
+
+
+def _is_id(value: Any, task_id: int) -> bool:
+    return type(value) is int and value == task_id  # 3.0 == 3 and True == 1: neither is an id
+
+
+def _task_of(rec: Record) -> Task:
+    """The Task of a stored record, or one line saying why it is not one."""
+    try:
+        return Task.from_record(rec)
+    except InvalidRecord as e:
+        raise InvalidValueError(
+            f"task {rec.get('id')} is not a valid task ({e}); fix it in the file (see `doctor`)"
+        ) from None
 
 
 def _apply(j: Journal, rec: Record, fields: Mapping[str, Any]) -> Task:
@@ -345,12 +365,7 @@ def _apply(j: Journal, rec: Record, fields: Mapping[str, Any]) -> Task:
     if changed:
         changed["modified"] = utc_now()
     new = {**rec, **changed} if changed else rec
-    try:
-        task = Task.from_record(new)  # checked before anything is touched
-    except InvalidRecord as e:
-        raise InvalidValueError(
-            f"task {rec.get('id')} is not a valid task ({e}); fix it in the file"
-        ) from None
+    task = _task_of(new)  # checked before anything is touched
     if changed:
         _replace(j.doc, rec, new)
         j.touch(task.uuid, rec, new)

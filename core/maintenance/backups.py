@@ -15,6 +15,7 @@ from core.errors import AppError, UsageError
 from core.file_safety import SafeFileManager
 from core.model import InvalidRecord, Record, Task
 from core.storage.document import Document, decode
+from core.storage.reading import read_regular
 
 _ROTATED = re.compile(r"backup(\.\d+)?")
 KINDS = ("backup", "legacy", "corrupt")
@@ -98,8 +99,7 @@ def _size_and_mtime(path: str) -> tuple[int, float]:
 
 def read_document(path: str) -> Document:
     """Decode a kept copy; AppError naming why when it is not a tasksafe file."""
-    with open(path, "rb") as f:
-        data = f.read()
+    data, _ = read_regular(path)  # a FIFO or device as a kept copy must not hang or flood us
     try:
         return decode(data)
     except (ValueError, RecursionError) as e:

@@ -18,6 +18,7 @@ from core.maintenance.backups import backup_files
 from core.model import InvalidRecord, Task
 from core.storage.document import Document, NewerVersionError, decode
 from core.storage.lock import describe_holder
+from core.storage.reading import NotRegularFileError, read_regular
 
 OK, INFO, WARNING, PROBLEM = "ok", "info", "warning", "problem"
 # Locks on these are advisory at best: servers and clients may each grant them.
@@ -132,10 +133,11 @@ def _size(n: int) -> str:
 def check_content(files: SafeFileManager) -> list[Check]:
     """Decodes, every record a valid task, ids and uuids unique."""
     try:
-        with open(files.real_path, "rb") as f:
-            data = f.read()
+        data, _ = read_regular(files.real_path)
     except FileNotFoundError:
         return []
+    except NotRegularFileError as e:
+        return [Check("format", PROBLEM, f"is {e.kind}, not a task file", ("move it away",))]
     except OSError as e:
         return [Check("format", PROBLEM, f"cannot read it: {e.strerror}")]
     try:

@@ -259,3 +259,13 @@ def test_the_report_renders_every_check_and_the_verdict(
     assert "✗ problem" in out and "✓ ok" in out
     assert ".tasks.json.9.[bold]x[red].tmp" in out  # file names are data, never markup
     assert "1 problem(s) found" in out
+
+
+def test_a_fifo_as_the_data_file_is_a_problem_named_without_waiting_for_a_writer(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tasks.json"
+    os.mkfifo(path)
+    checks = by_name(diagnose(SafeFileManager(path)))
+    assert checks["format"].status == PROBLEM
+    assert "named pipe" in checks["format"].summary

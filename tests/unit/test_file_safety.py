@@ -520,7 +520,9 @@ def test_a_torn_file_is_quarantined_and_the_newest_backup_restored(
 ) -> None:
     versions, torn_bytes = torn
     snap = manager(tasks_path, events).load()
-    assert tasks_path.read_bytes() == versions[1]
+    restored = decode(tasks_path.read_bytes())
+    assert restored.records == decode(versions[1]).records
+    assert restored.next_id == 4  # the torn file's next_id: id 3 was handed out, never again
     assert [r["name"] for r in snap.doc.records] == ["task 1", "task 2"]
     (recovered,) = events.of(Recovered)
     assert recovered.backup == f"{tasks_path}.backup"
@@ -539,7 +541,7 @@ def test_a_corrupt_newest_backup_is_skipped_for_the_next_valid_one(
     versions, _ = torn
     Path(f"{tasks_path}.backup").write_bytes(b'{"format": "tasksafe", "vers')
     snap = manager(tasks_path, events).load()
-    assert tasks_path.read_bytes() == versions[0]
+    assert decode(tasks_path.read_bytes()).records == decode(versions[0]).records
     assert len(snap.doc.records) == 1
     (recovered,) = events.of(Recovered)
     assert (recovered.backup, recovered.task_count) == (f"{tasks_path}.backup.1", 1)
@@ -680,3 +682,65 @@ def test_ctrl_c_after_the_replace_lets_the_save_finish_and_report_success(
     assert [r["name"] for r in json.loads(tasks_path.read_bytes())["tasks"]] == [task.name]
     assert state.refresh() is None  # this window knows it saved: no phantom "1 added"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C works again
+
+
+def test_ids_of_tasks_lost_with_a_damaged_file_are_never_handed_out_again(tasks_path: Path) -> None:
+    """The backup says next_id 3, but the damaged file held task 3 (and next_id 4) too."""
+    files = manager(tasks_path)
+    save_versions(files, 3)
+    damaged = tasks_path.read_bytes()
+    tasks_path.write_bytes(damaged[: damaged.index(b'"name": "task 3"')])  # next_id is cut away
+    files.transaction(add("after the damage"), None)
+    assert decode(tasks_path.read_bytes()).find(4)["name"] == "after the damage"
+    assert decode(tasks_path.read_bytes()).find(3) is None
+
+
+def test_an_empty_file_without_backups_is_an_empty_list(tasks_path: Path) -> None:
+    tasks_path.touch()
+    files = manager(tasks_path)
+    assert files.load().doc.records == []
+    files.transaction(add("first"), None)
+    assert [r["name"] for r in decode(tasks_path.read_bytes()).records] == ["first"]
+    assert not Path(f"{tasks_path}.backup").exists()  # the empty file is not worth keeping
+    assert not list(tasks_path.parent.glob("*.corrupt-*"))
+
+
+def test_an_emptied_file_with_a_backup_is_damage_and_recovered(
+    tasks_path: Path, events: Events
+) -> None:
+    save_versions(manager(tasks_path), 2)
+    tasks_path.write_bytes(b"")
+    snap = manager(tasks_path, events).load()
+    assert [r["name"] for r in snap.doc.records] == ["task 1"]
+    (recovered,) = events.of(Recovered)
+    assert "empty" in recovered.reason
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])
+def test_a_path_that_is_not_a_regular_file_is_refused_before_reading(
+    tmp_path: Path, kind: str
+) -> None:
+    """A FIFO used to hang every command; /dev/zero read until MemoryError (issue 16)."""
+    path = tmp_path / "tasks.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    with pytest.raises(FileCorruptionError, match="not a task file") as caught:
+        manager(path).load()
+    assert caught.value.exit_code == 4
+    assert not Path(f"{path}.lock").exists() or kind == "directory"
+
+
+def test_stale_temps_of_another_file_in_the_same_directory_are_left_alone(
+    tasks_path: Path,
+) -> None:
+    """`tasks.json.work`'s in-flight temp starts with `.tasks.json.` too; it is not ours."""
+    theirs = tasks_path.parent / f".{tasks_path.name}.work.{os.getpid()}.0123abcd.tmp"
+    ours = tasks_path.parent / f".{tasks_path.name}.4242.0123abcd.tmp"
+    theirs.write_bytes(b"in flight")
+    ours.write_bytes(b"left by a dead writer")
+    manager(tasks_path).transaction(add("one"), None)
+    assert theirs.exists() and not ours.exists()

@@ -561,3 +561,29 @@ def test_add_records_adds_only_what_the_file_lacks_under_new_ids(tasks_path: Pat
     assert state.add_records([first.raw, elsewhere], "salvage") == []
     state.undo()
     assert [t.name for t in state.tasks] == ["already here"]
+
+
+def test_a_duplicate_id_is_refused_with_a_line_naming_it_never_acted_on(tasks_path: Path) -> None:
+    """The first copy invalid, the second valid: `delete 2` used to crash with InvalidRecord."""
+    state = window(tasks_path)
+    state.add_tasks([{"name": "one"}, {"name": "two"}])
+    data = json.loads(tasks_path.read_text())
+    data["tasks"].insert(0, {"id": 2, "name": ""})
+    tasks_path.write_text(json.dumps(data))
+    before = tasks_path.read_bytes()
+    state = window(tasks_path)
+    for operation in (
+        lambda: state.delete(2),
+        lambda: state.complete(2),
+        lambda: state.update_task(2, name="x"),
+    ):
+        with pytest.raises(InvalidValueError, match=r"2 records with id 2.*doctor"):
+            operation()
+    assert tasks_path.read_bytes() == before
+    assert state.delete(1).name == "one"  # the other tasks are fine
+
+
+def test_deleting_an_invalid_record_is_one_line_not_a_crash(tasks_path: Path) -> None:
+    tasks_path.write_text(json.dumps({"format": "tasksafe", "version": 1, "tasks": [{"id": 1}]}))
+    with pytest.raises(InvalidValueError, match="task 1 is not a valid task"):
+        window(tasks_path).delete(1)

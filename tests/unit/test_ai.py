@@ -1,4 +1,4 @@
-"""core.ai against a real HTTP server on 127.0.0.1, through the real openai client."""
+"""core.ai.client against a real HTTP server on 127.0.0.1, through the real openai client."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from core.ai.client import (
     AIConfig,
     AIConfigError,
     AIUnavailableError,
+    ModeCache,
     propose_tasks,
 )
 from core.ai.proposal import ProposalError, ProposedTask
@@ -54,9 +56,9 @@ UNSUPPORTED = "This model does not support response format `json_schema`."
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No developer settings, and every test starts with no remembered output mode."""
     isolate_environment(monkeypatch, tmp_path)
-    ai.clear_mode_cache()
+    ai.MODES_ACCEPTED.clear()
     yield
-    ai.clear_mode_cache()
+    ai.MODES_ACCEPTED.clear()
 
 
 def config_for(server: FakeOpenAIServer, **overrides: Any) -> AIConfig:
@@ -130,11 +132,10 @@ def test_a_bad_timeout_is_a_clear_error(timeout: str) -> None:
         AIConfig.from_env({"TASKS_AI_TIMEOUT": timeout})
 
 
-def test_importing_core_ai_does_not_import_openai() -> None:
+@pytest.mark.parametrize("module", ["core.ai.client", "core.ai.prompt", "core.ai.answer"])
+def test_importing_core_ai_does_not_import_openai(module: str) -> None:
     # openai costs 400 ms at import (design.md): only `ai` itself may pay it.
-    code = (
-        "import sys, core.ai.client; sys.exit('openai' in sys.modules or 'pydantic' in sys.modules)"
-    )
+    code = f"import sys, {module}; sys.exit('openai' in sys.modules or 'pydantic' in sys.modules)"
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
 
@@ -186,30 +187,6 @@ def test_an_api_key_is_sent_as_a_bearer_token(openai_server: FakeOpenAIServer) -
     openai_server.enqueue(tasks_answer(MILK))
     propose_tasks("buy milk", config_for(openai_server, api_key="sk-test"), NOW)
     assert openai_server.requests[0].headers["authorization"] == "Bearer sk-test"
-
-
-DRAFT = '```json\n{"tasks": [{"name": "draft"}]}\n```'
-REAL = json.dumps({"tasks": [MILK]})
-
-
-@pytest.mark.parametrize(
-    "content",
-    [
-        f"Here you go:\n```json\n{REAL}\n```\nAnything else?",
-        f"<think>A first try:\n{DRAFT}\nNo, tag it.</think>\n```json\n{REAL}\n```",
-        f"A first try: {DRAFT} no, tag it.</think>\n{REAL}",  # the opening tag left out
-        f"<thinking>{DRAFT}</thinking>{REAL}",
-        f"Your tasks [1]: {REAL} Done.",
-    ],
-    ids=["fenced", "think-block", "think-unopened", "thinking-block", "prose-around"],
-)
-def test_json_is_found_in_what_models_wrap_it_in(
-    openai_server: FakeOpenAIServer, content: str
-) -> None:
-    openai_server.enqueue(chat(content))
-    proposal = propose_tasks("buy milk", config_for(openai_server), NOW)
-    assert proposal.tasks == (ProposedTask("buy milk", tags=("errands",)),)
-    assert len(openai_server.requests) == 1
 
 
 def test_prose_gets_one_repair_request(openai_server: FakeOpenAIServer) -> None:
@@ -321,8 +298,8 @@ def test_json_schema_refused_then_json_object_then_text(openai_server: FakeOpenA
         error(400, "'response_format.type' json_object is not supported"),
         chat("```\n" + json.dumps({"tasks": [MILK]}) + "\n```"),
     )
-    config = config_for(openai_server)
-    proposal = propose_tasks("buy milk", config, NOW)
+    config, modes = config_for(openai_server), ModeCache()
+    proposal = propose_tasks("buy milk", config, NOW, modes=modes)
 
     assert [t.name for t in proposal.tasks] == ["buy milk"]
     assert [response_format(r) for r in openai_server.requests] == [
@@ -332,10 +309,10 @@ def test_json_schema_refused_then_json_object_then_text(openai_server: FakeOpenA
     ]
     text_system = messages(openai_server.requests[2])[0]["content"]
     assert "JSON schema" in text_system and '"tasks"' in text_system
-    assert ai.cached_mode(config) == "text"
+    assert modes.get(config) == "text"
 
     openai_server.enqueue(tasks_answer(MOM))
-    propose_tasks("call mom", config, NOW)
+    propose_tasks("call mom", config, NOW, modes=modes)
     assert response_format(openai_server.requests[3]) is None  # starts at the cached mode
     assert len(openai_server.requests) == 4
 
@@ -354,6 +331,35 @@ def test_json_object_mode_is_cached_per_server_and_model(openai_server: FakeOpen
     openai_server.enqueue(tasks_answer(MILK))
     propose_tasks("buy milk", other_model, NOW)
     assert response_format(openai_server.requests[-1]) == "json_schema"
+
+
+def test_the_process_remembers_modes_unless_given_a_fresh_cache(
+    openai_server: FakeOpenAIServer,
+) -> None:
+    config = config_for(openai_server)
+    openai_server.enqueue(error(400, UNSUPPORTED), tasks_answer(MILK))
+    propose_tasks("buy milk", config, NOW)
+    assert ai.MODES_ACCEPTED.get(config) == "json_object"  # the default cache, for commands/ai
+
+    openai_server.enqueue(tasks_answer(MILK))
+    propose_tasks("buy milk", config, NOW, modes=ModeCache())
+    assert response_format(openai_server.requests[-1]) == "json_schema"
+
+
+def test_a_mode_cache_starts_at_json_schema_and_remembers_per_server_and_model() -> None:
+    modes = ModeCache()
+    local = AIConfig(api_key=None, base_url="http://localhost:8080/v1", model="llama3.2")
+    assert modes.get(local) is None
+    assert modes.modes_for(local) == ("json_schema", "json_object", "text")
+
+    modes.remember(local, "json_object")
+    assert modes.modes_for(local) == ("json_object", "text")
+    assert modes.modes_for(replace(local, timeout=5.0)) == ("json_object", "text")
+    assert modes.get(replace(local, model="qwen3")) is None
+    assert modes.get(replace(local, base_url="http://localhost:11434/v1")) is None
+
+    modes.clear()
+    assert modes.modes_for(local) == ("json_schema", "json_object", "text")
 
 
 def test_another_400_is_not_a_format_problem(openai_server: FakeOpenAIServer) -> None:

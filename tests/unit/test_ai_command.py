@@ -68,9 +68,9 @@ def forms(screen: io.StringIO) -> ReviewForms:
 
 @pytest.fixture(autouse=True)
 def no_remembered_mode() -> Iterator[None]:
-    core_ai.clear_mode_cache()
+    core_ai.MODES_ACCEPTED.clear()
     yield
-    core_ai.clear_mode_cache()
+    core_ai.MODES_ACCEPTED.clear()
 
 
 def review(forms: ReviewForms, proposal: Proposal = PROPOSAL) -> list[dict[str, Any]] | None:

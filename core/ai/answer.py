@@ -1,0 +1,114 @@
+"""Reading a model's answer: the chat completion body, the JSON in its text, the tasks it proposes.
+
+Decisions (issue 4):
+- The answer is read as data: every mode's answer goes through the same checks
+  (core.ai.proposal), and only the five task fields survive validate_proposed, whatever else
+  the JSON holds ("action": "delete", "tool_calls", ...).
+- The JSON is dug out of what models wrap it in (think-blocks, code fences, prose): plain text
+  mode has nothing else, and some servers do it in the structured modes too.
+- The body is read raw, not through the SDK: its parsing of a body that is not an OpenAI answer
+  (HTML, `{}`) fails with AttributeError or TypeError; read_reply says what the body was instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.ai.proposal import ProposalError, ProposedTask, clean_text, validate_proposed
+
+_THINK_END = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
+_FENCE = re.compile(r"```[\w-]*[ \t]*\n?(.*?)```", re.DOTALL)
+MAX_JSON_STARTS = 50  # a long prose answer full of brackets should not cost a decode each
+
+
+class NotAChatCompletion(Exception):
+    """The body is not an OpenAI chat completion; the message says what it was instead."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the first choice of a chat completion says: its text, a refusal, why it stopped."""
+
+    content: str
+    refusal: str | None = None
+    finish_reason: str | None = None
+
+
+def read_reply(body: bytes) -> Reply:
+    """The first choice in a chat completion body; NotAChatCompletion when there is none."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    choice = _first_choice(data)
+    if choice is None:
+        raise NotAChatCompletion(_describe_body(body, data))
+    message = choice.get("message")
+    message = message if isinstance(message, dict) else {}
+    content, refusal = message.get("content"), message.get("refusal")
+    reason = choice.get("finish_reason")
+    return Reply(
+        content=content if isinstance(content, str) else "",
+        refusal=str(refusal) if refusal else None,
+        finish_reason=reason if isinstance(reason, str) else None,
+    )
+
+
+def tasks_from_answer(content: str, now: datetime) -> tuple[ProposedTask, ...]:
+    """The validated tasks in a model's answer; ValueError says what is wrong with it."""
+    data = extract_json(content)
+    if isinstance(data, dict) and isinstance(data.get("tasks"), list):
+        items = data["tasks"]
+    elif isinstance(data, list):
+        items = data
+    elif isinstance(data, dict) and "name" in data:
+        items = [data]
+    else:
+        raise ProposalError('expected a JSON object like {"tasks": [...]}', "tasks")
+    return validate_proposed(items, now)
+
+
+def extract_json(text: str) -> Any:
+    """The first JSON object (or list of objects) in text, past think-blocks, fences and prose."""
+    # Reasoning comes before the answer; some servers drop the opening tag, so cut at the last
+    # closing one rather than matching pairs.
+    closings = list(_THINK_END.finditer(text))
+    if closings:
+        text = text[closings[-1].end() :]
+    fence = _FENCE.search(text)
+    if fence:
+        text = fence.group(1)
+    decoder = json.JSONDecoder()
+    for start in [m.start() for m in re.finditer(r"[{\[]", text)][:MAX_JSON_STARTS]:
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except ValueError:
+            continue
+        if isinstance(value, dict) or (value and all(isinstance(v, dict) for v in value)):
+            return value
+    raise ProposalError("the answer holds no JSON object", "tasks")
+
+
+def one_line(value: object, limit: int = 300) -> str:
+    """Text from a server or model as one clean line a user can read."""
+    line = " ".join(clean_text(str(value)).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _first_choice(data: Any) -> dict[str, Any] | None:
+    if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+        return None
+    choices = data["choices"]
+    return choices[0] if choices and isinstance(choices[0], dict) else None
+
+
+def _describe_body(body: bytes, data: Any) -> str:
+    if not body.strip():
+        return "an empty body"
+    if body.lstrip()[:1] == b"<":
+        return "an HTML page"
+    return "JSON without choices" if data is not None else "a body that is not JSON"

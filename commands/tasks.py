@@ -19,18 +19,17 @@ from commands.results import (
     TaskTable,
 )
 from core.errors import ConflictError, InvalidValueError, UsageError
-from core.model import check_priority
+from core.vocabulary import DEFAULT_PRIORITY, parse_priority
 
 
 def priority(text: str) -> int:
-    """argparse type: 1, 2, 3 (also p1..p3, high, normal, low).
+    """argparse type: a priority as core.vocabulary reads it (2, p1, !3, urgent, low).
 
     A wrong priority is an invalid value (exit 1), not a usage error: InvalidValueError is not
     one of the exceptions argparse turns into a usage message.
     """
-    words = {"high": 1, "normal": 2, "low": 3}
     try:
-        return words.get(text.lower()) or check_priority(text)
+        return parse_priority(text)
     except ValueError as e:
         raise InvalidValueError(str(e)) from None
 
@@ -61,7 +60,13 @@ IDS = arg("ids", nargs="+", type=parse_ids, metavar="ID", help="task ids or rang
     "add",
     "add a task (with no name in the REPL: a form)",
     arg("name", nargs="*", metavar="NAME", help="what to do"),
-    arg("-p", "--priority", type=priority, default=2, help="1 high, 2 normal (default), 3 low"),
+    arg(
+        "-p",
+        "--priority",
+        type=priority,
+        default=DEFAULT_PRIORITY,
+        help="1 high, 2 normal (default), 3 low; also p1, !1, urgent",
+    ),
     arg("-t", "--tag", action="append", default=[], dest="tags", help="a tag; repeat for more"),
     arg("--due", help="a date: 2026-12-01, tomorrow, fri, in 3 days"),
     arg("-d", "--description", default="", help="a longer description"),

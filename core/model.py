@@ -6,16 +6,16 @@ survive every save and an invalid record is kept verbatim. `Task` is a typed vie
 
 from __future__ import annotations
 
-import unicodedata
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from core import vocabulary
+from core.vocabulary import DEFAULT_PRIORITY, PRIORITIES, check_tags, clean_text, parse_priority
+
 FORMAT_NAME = "tasksafe"
 FORMAT_VERSION = 1
-PRIORITIES = (1, 2, 3)
-PRIORITY_NAMES = {1: "high", 2: "normal", 3: "low"}
 STATUSES = ("pending", "done")
 # Legacy (the original app's) records carry a uuid derived from their content, so two loads of
 # the same never-written legacy file agree on identity.
@@ -27,32 +27,6 @@ Record = dict[str, Any]
 def utc_now() -> str:
     """Now as UTC ISO-8601, second precision: `2026-11-25T23:50:12Z`."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def clean_text(text: str) -> str:
-    """Remove control and format characters (Unicode Cc/Cf) except newline, tab, ZWJ and ZWNJ.
-
-    The zero-width joiner and non-joiner are spelling, not control: emoji sequences (👩‍💻) and
-    Persian or Hindi words need them. Bidi overrides, zero-width spaces and BOMs still go.
-
-    A lone surrogate (an undecodable byte from the command line) becomes U+FFFD: it cannot be
-    stored as UTF-8, and the user should see where it was.
-    """
-    if text.isprintable():
-        return text
-    return "".join(_clean_char(ch) for ch in text)
-
-
-def _clean_char(ch: str) -> str:
-    if ch in _KEPT:
-        return ch
-    category = unicodedata.category(ch)
-    if category == "Cs":
-        return "\ufffd"
-    return "" if category in ("Cc", "Cf") else ch
-
-
-_KEPT = frozenset("\n\t\u200c\u200d")
 
 
 class InvalidRecord(ValueError):
@@ -68,7 +42,7 @@ class Task:
     name: str
     description: str = ""
     comment: str = ""
-    priority: int = 2
+    priority: int = DEFAULT_PRIORITY
     tags: list[str] = field(default_factory=list)
     status: str = "pending"
     due: str | None = None
@@ -94,7 +68,7 @@ class Task:
             name=_name(rec),
             description=_str(rec, "description"),
             comment=_str(rec, "comment"),
-            priority=_priority(rec.get("priority", 2)),
+            priority=_priority(rec.get("priority", DEFAULT_PRIORITY)),
             tags=_tags(rec.get("tags", [])),
             status=_status(rec.get("status", "pending")),
             due=_optional_due(rec.get("due")),
@@ -190,6 +164,12 @@ def is_iso_due(value: str) -> bool:
 
 
 # --- input: what a user or a model gives, checked and cleaned before it reaches a record ---
+# Priorities, tags and text follow core.vocabulary's rules; a name and a due are the model's.
+
+# TODO(shape): importers move to core.vocabulary; these names keep the tree working until then.
+PRIORITY_NAMES = vocabulary.PRIORITY_LABELS
+check_priority = vocabulary.parse_priority
+check_tag = vocabulary.check_tag
 
 
 def check_name(name: str) -> str:
@@ -197,32 +177,6 @@ def check_name(name: str) -> str:
     if not name.strip():
         raise ValueError("a task needs a name")
     return name
-
-
-def check_priority(value: Any) -> int:
-    try:
-        priority = int(str(value).strip().lower().removeprefix("p"))
-    except ValueError:
-        priority = 0
-    if priority not in PRIORITIES:
-        raise ValueError(f"priority must be 1 (high), 2 (normal) or 3 (low), not {value!r}")
-    return priority
-
-
-def check_tag(tag: str) -> str:
-    tag = clean_text(tag).strip().removeprefix("#")
-    if not tag or any(ch.isspace() for ch in tag):
-        raise ValueError(f"a tag is one word without spaces, not {tag!r}")
-    return tag
-
-
-def check_tags(tags: Any) -> list[str]:
-    result: list[str] = []
-    for tag in tags:
-        cleaned = check_tag(tag)
-        if cleaned not in result:
-            result.append(cleaned)
-    return result
 
 
 def check_due(value: str | None) -> str | None:
@@ -236,7 +190,7 @@ def check_due(value: str | None) -> str | None:
 def new_record(
     task_id: int,
     name: str,
-    priority: int = 2,
+    priority: int = DEFAULT_PRIORITY,
     tags: Any = (),
     due: str | None = None,
     description: str = "",
@@ -250,7 +204,7 @@ def new_record(
         name=check_name(name),
         description=clean_text(description),
         comment=clean_text(comment),
-        priority=check_priority(priority),
+        priority=parse_priority(priority),
         tags=check_tags(tags),
         due=check_due(due),
         created=now,

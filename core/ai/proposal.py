@@ -1,13 +1,14 @@
 """Proposed tasks: what quick-add or a model suggests, validated and cleaned before anyone sees it.
 
-Everything here treats its input as untrusted text: control characters and terminal escape
-sequences are removed (they could rewrite the screen), while Rich markup such as `[red]` is kept
-as literal text, because the UI renders task text as data, never as markup.
+Everything here treats its input as untrusted text: core.vocabulary.clean_text removes control
+characters and terminal escape sequences (they could rewrite the screen), while Rich markup such
+as `[red]` is kept as literal text, because the UI renders task text as data, never as markup.
+Priorities and tags follow core.vocabulary, so a model's answer means what the same words typed
+into `add` mean.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,26 +16,14 @@ from typing import Any
 
 from core.dates import parse_due
 from core.errors import InvalidValueError
-from core.model import clean_text as model_clean_text
+from core.vocabulary import DEFAULT_PRIORITY, check_tag, clean_text, parse_priority
 
 MAX_TASKS = 20
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
 MAX_TAGS = 10
-MAX_TAG = 30
 DUE_PAST = timedelta(days=366)
 DUE_FUTURE = timedelta(days=3653)  # ten years
-PRIORITY_NAMES = {"high": 1, "urgent": 1, "normal": 2, "medium": 2, "low": 3}
-
-# ECMA-48 escapes: CSI (`ESC [` or 0x9b) ... final byte; OSC/DCS/SOS/PM/APC strings up to BEL or
-# ST (or the end of the text, so an unterminated one cannot swallow what a later write prints);
-# and the two-byte `ESC x` forms.
-_ESCAPES = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
-    r"|\x1b[ -/]*[0-~]?"
-)
-_TAG = re.compile(rf"[\w-]{{1,{MAX_TAG}}}")
 
 
 class ProposalError(InvalidValueError, ValueError):
@@ -52,7 +41,7 @@ class ProposedTask:
 
     name: str
     description: str = ""
-    priority: int = 2  # 1 high, 2 normal, 3 low
+    priority: int = DEFAULT_PRIORITY  # 1 high, 2 normal, 3 low
     tags: tuple[str, ...] = ()
     due: str | None = None  # as core.dates.parse_due returns it
 
@@ -64,11 +53,6 @@ class Proposal:
     tasks: tuple[ProposedTask, ...]
     source: str  # "gpt-4o-mini at https://api.openai.com/v1" or "offline parser"
     notes: tuple[str, ...] = ()
-
-
-def clean_text(text: str) -> str:
-    """Remove whole terminal escape sequences, then what core.model.clean_text removes."""
-    return model_clean_text(_ESCAPES.sub("", text))
 
 
 def validate_proposed(raw: Sequence[Any], now: datetime) -> tuple[ProposedTask, ...]:
@@ -124,26 +108,17 @@ def _description(value: Any, index: int) -> str:
 
 
 def _priority(value: Any, index: int) -> int:
-    """1, 2 or 3; also "p1", "1", "high"/"normal"/"low"; missing means normal."""
+    """What core.vocabulary reads as a priority; missing means normal."""
     if value is None:
-        return 2
-    priority: Any = value
-    if isinstance(value, str):
-        word = value.strip().lower().removeprefix("p")
-        priority = PRIORITY_NAMES.get(word, int(word) if word.isdigit() else None)
-    elif isinstance(value, float) and value.is_integer():
-        priority = int(value)
-    if isinstance(priority, bool) or priority not in (1, 2, 3):
-        raise ProposalError(
-            f"priority must be 1 (high), 2 (normal) or 3 (low), not {value!r:.40}",
-            "priority",
-            index,
-        )
-    return int(priority)
+        return DEFAULT_PRIORITY
+    try:
+        return parse_priority(value)
+    except ValueError as exc:
+        raise ProposalError(str(exc), "priority", index) from None
 
 
 def _tags(value: Any, index: int) -> tuple[str, ...]:
-    """Lowercase words of letters, digits, `_` or `-`, without `#`, at most 10, no duplicates."""
+    """Tags by core.vocabulary's rule, at most MAX_TAGS, each once; one text is one tag."""
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else value
@@ -151,11 +126,10 @@ def _tags(value: Any, index: int) -> tuple[str, ...]:
         raise ProposalError("tags must be a list of words", "tags", index)
     tags: list[str] = []
     for item in items:
-        tag = "-".join(clean_text(item).strip().lstrip("#").lower().split())
-        if not _TAG.fullmatch(tag):
-            raise ProposalError(
-                f"tag {item!r:.40} must be 1-{MAX_TAG} letters, digits, _ or -", "tags", index
-            )
+        try:
+            tag = check_tag(item)
+        except ValueError as exc:
+            raise ProposalError(str(exc), "tags", index) from None
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:

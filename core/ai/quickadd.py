@@ -2,9 +2,10 @@
 
 Deterministic and network-free; it is what `ai` uses with no server configured, and when the
 server fails. The syntax, per task:
-- `p1`..`p3` or `!1`..`!3`, or `high priority` / `normal priority` / `low priority`;
-- `#tag` (letters, digits, `_` or `-`, at least one letter: `#123` stays in the name, it is more
-  often an issue number than a tag); tags are lowercased;
+- a priority marker (`p1`..`p3`, `!1`..`!3`) or a priority word before `priority` / `prio`
+  (`urgent priority`, `low prio`), as core.vocabulary has them;
+- `#tag`, a tag by core.vocabulary's rule (case kept: `#C++`) holding a letter: `#123` stays in
+  the name, it is more often an issue number than a tag;
 - one due phrase (see core.dates), e.g. `tomorrow 18:00`, `next fri`, `in 3 days`, `on dec 1`;
 - what remains, whitespace-collapsed, is the name.
 Tasks are separated by `;` or a new line, and by `,` / `and` / `then` when the next word is a
@@ -22,6 +23,7 @@ from typing import Any
 
 from core.ai.proposal import ProposalError, ProposedTask, validate_proposed
 from core.dates import find_due, normalise_word
+from core.vocabulary import PRIORITY_WORDS, inline_tag, priority_marker
 
 SEPARATORS = frozenset({",", "and", "then"})
 # Imperative verbs that start a to-do item; a separator before one of them starts a new task.
@@ -36,9 +38,6 @@ TASK_VERBS = frozenset(
     walk wash watch water wrap write
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
-PRIORITY_WORDS = {"high": 1, "urgent": 1, "normal": 2, "medium": 2, "low": 3}
-_PRIORITY = re.compile(r"[p!]([123])")
-_TAG = re.compile(r"#([\w-]*[^\W\d_][\w-]*)")
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def _parse_segment(segment: str, now: datetime) -> dict[str, Any]:
     """One task's raw fields from its text."""
     words = _words(segment)
     used: set[int] = set()
-    fields: dict[str, Any] = {"tags": _take_tags(words, used)}
+    fields: dict[str, Any] = {"tags": _take_tags(segment, words, used)}
     priority = _take_priority(words, used)
     if priority is not None:
         fields["priority"] = priority
@@ -93,12 +92,16 @@ def _parse_segment(segment: str, now: datetime) -> dict[str, Any]:
     return fields
 
 
-def _take_tags(words: list[_Word], used: set[int]) -> list[str]:
+def _take_tags(segment: str, words: list[_Word], used: set[int]) -> list[str]:
+    """The `#tag` words, as written: a tag keeps its case."""
     tags = []
     for i, word in enumerate(words):
-        found = _TAG.fullmatch(word.norm)
-        if found:
-            tags.append(found.group(1))
+        try:
+            tag = inline_tag(segment[word.start : word.end])
+        except ValueError as exc:
+            raise ProposalError(str(exc), "tags") from None
+        if tag is not None:
+            tags.append(tag)
             used.add(i)
     return tags
 
@@ -107,9 +110,9 @@ def _take_priority(words: list[_Word], used: set[int]) -> int | None:
     """The last priority marker wins; every one is removed from the name."""
     priority = None
     for i, word in enumerate(words):
-        marker = _PRIORITY.fullmatch(word.norm)
-        if marker:
-            priority = int(marker.group(1))
+        marker = priority_marker(word.norm)
+        if marker is not None:
+            priority = marker
             used.add(i)
         elif word.norm in ("priority", "prio") and i and words[i - 1].norm in PRIORITY_WORDS:
             priority = PRIORITY_WORDS[words[i - 1].norm]

@@ -1,23 +1,14 @@
-"""core.model: what a valid task is, how text is cleaned, and how legacy records are upgraded."""
+"""core.model: what a valid task is, how input becomes a record, and how legacy records upgrade."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from core.model import (
-    InvalidRecord,
-    Task,
-    clean_text,
-    legacy_to_record,
-    new_record,
-)
+from core.model import InvalidRecord, Task, legacy_to_record, new_record
 
 VALID: dict[str, Any] = {
     "id": 7,
@@ -121,49 +112,6 @@ def test_to_record_round_trips_through_from_record() -> None:
     assert task.to_record() == VALID
 
 
-@pytest.mark.parametrize(
-    ("dirty", "clean"),
-    [
-        ("evil\u202eexe.txt", "evilexe.txt"),  # bidi override that reverses what follows
-        ("\u2066isolate\u2069", "isolate"),
-        ("\x1b[31mred\x1b[0m", "[31mred[0m"),  # ESC: a terminal escape sequence
-        ("nul\x00byte", "nulbyte"),
-        ("zero\u200bwidth\ufeff", "zerowidth"),
-        ("👩\u200d💻 می\u200cخواهم", "👩\u200d💻 می\u200cخواهم"),  # ZWJ and ZWNJ are spelling
-        ("cr\rdel\x7fnel\x85", "crdelnel"),
-        ("line one\nline\ttwo", "line one\nline\ttwo"),
-    ],
-)
-def test_clean_text_removes_control_and_format_characters_except_newline_and_tab(
-    dirty: str, clean: str
-) -> None:
-    assert clean_text(dirty) == clean
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "買い物に行く",  # wide characters
-        "cafe\u0301 noe\u0308l",  # combining marks stay attached
-        "[bold]x[/] [link=http://evil]y[/link]",  # Rich markup is just text
-        "emoji 🎉 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
-        "nbsp\u00a0ideographic\u3000space",
-        "  leading and trailing  ",
-        "",
-    ],
-)
-def test_clean_text_keeps_everything_else_exactly(text: str) -> None:
-    assert clean_text(text) == text
-
-
-@given(st.text())
-def test_clean_text_drops_exactly_the_cc_cf_characters(text: str) -> None:
-    expected = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")
-    )
-    assert clean_text(text) == expected
-
-
 LEGACY: dict[str, Any] = {
     "id": 3,
     "name": "buy milk",
@@ -242,14 +190,14 @@ def test_new_record_cleans_text_and_normalises_input() -> None:
     rec = new_record(
         1,
         "pay\u202e bill",
-        priority="p3",  # type: ignore[arg-type]  # what a user types
+        priority="urgent",  # type: ignore[arg-type]  # what a user types
         tags=["#work", "work", "home"],
-        description="a\x1bb",
+        description="a\x1b[1mb",
         comment="c\u200bd",
         due="",
     )
     assert (rec["name"], rec["description"], rec["comment"]) == ("pay bill", "ab", "cd")
-    assert (rec["priority"], rec["tags"], rec["due"]) == (3, ["work", "home"], None)
+    assert (rec["priority"], rec["tags"], rec["due"]) == (1, ["work", "home"], None)
 
 
 @pytest.mark.parametrize(
@@ -259,8 +207,9 @@ def test_new_record_cleans_text_and_normalises_input() -> None:
         ({"name": "  \n "}, "needs a name"),
         ({"name": "\u202e\x00"}, "needs a name"),
         ({"priority": 4}, "priority"),
-        ({"priority": "high"}, "priority"),
+        ({"priority": "highest"}, "priority"),
         ({"tags": ["two words"]}, "tag"),
+        ({"tags": ["x" * 41]}, "tag"),
         ({"tags": ["#"]}, "tag"),
         ({"due": "next year"}, "due"),
         ({"due": "2026-02-30"}, "due"),

@@ -7,33 +7,10 @@ from typing import Any
 
 import pytest
 
-from core.ai.proposal import ProposalError, ProposedTask, clean_text, validate_proposed
+from core.ai.proposal import ProposalError, ProposedTask, validate_proposed
 from core.errors import AppError
 
 NOW = datetime(2026, 12, 31, 10, 30)
-
-
-@pytest.mark.parametrize(
-    ("text", "clean"),
-    [
-        ("\x1b[31mred\x1b[0m", "red"),  # SGR colours
-        ("a\x1b[2J\x1b[Hb", "ab"),  # clear screen, cursor home
-        ("\x1b]0;pwned title\x07x", "x"),  # OSC window title, BEL-terminated
-        ("\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\", "link"),  # OSC 8 hyperlink, ST-terminated
-        ("ok\x1b]52;c;ZXZpbA==", "ok"),  # unterminated OSC 52 (clipboard write): dropped to the end
-        ("\x9b31mx", "x"),  # 8-bit CSI
-        ("\x1bPq#0;2;0;0;0\x1b\\y", "y"),  # DCS (sixel)
-        ("a\x1b7b\x1b8c", "abc"),  # two-byte escapes
-        ("bell\x07 nul\x00 del\x7f", "bell nul del"),
-        ("evil\u202etxt.exe", "eviltxt.exe"),  # bidi override (Cf)
-        ("zero\u200bwidth", "zerowidth"),
-        ("line\nnext\ttab", "line\nnext\ttab"),  # newline and tab stay
-        ("[bold red]kept[/] literally", "[bold red]kept[/] literally"),  # Rich markup is data
-        ("Grüße, 東京 🎉", "Grüße, 東京 🎉"),
-    ],
-)
-def test_clean_text(text: str, clean: str) -> None:
-    assert clean_text(text) == clean
 
 
 def test_defaults_fill_missing_fields() -> None:
@@ -42,10 +19,10 @@ def test_defaults_fill_missing_fields() -> None:
 
 def test_a_full_task_is_cleaned() -> None:
     raw = {
-        "name": "  call\n  mom\x1b[5m ",
+        "name": "  call\n  mom\x1b[5m \x1b]0;title\x07",
         "description": " ask about\n sunday \x07",
         "priority": "high",
-        "tags": ["#Family", "Phone Calls", "family"],
+        "tags": ["#Family", "C++", "Family", "family"],  # core.vocabulary's tag rule
         "due": "2027-01-05T18:00:00",
         "action": "delete_all",  # unknown keys are ignored, never acted on
     }
@@ -54,14 +31,15 @@ def test_a_full_task_is_cleaned() -> None:
             name="call mom",
             description="ask about\n sunday",
             priority=1,
-            tags=("family", "phone-calls"),
+            tags=("Family", "C++", "family"),
             due="2027-01-05T18:00",
         ),
     )
 
 
 @pytest.mark.parametrize(
-    ("value", "priority"), [(1, 1), (3, 3), ("p2", 2), ("3", 3), ("low", 3), (1.0, 1), (None, 2)]
+    ("value", "priority"),
+    [(1, 1), (3, 3), ("p2", 2), ("3", 3), ("low", 3), ("urgent", 1), (1.0, 1), (None, 2)],
 )
 def test_priority_forms(value: Any, priority: int) -> None:
     (task,) = validate_proposed([{"name": "x", "priority": value}], NOW)
@@ -82,7 +60,8 @@ def test_priority_forms(value: Any, priority: int) -> None:
         ("priority", True),
         ("priority", "urgent!!"),
         ("tags", ["has space!"]),
-        ("tags", ["x" * 31]),
+        ("tags", ["Phone Calls"]),  # one word: not turned into phone-calls
+        ("tags", ["x" * 41]),
         ("tags", [f"t{n}" for n in range(11)]),
         ("tags", [1, 2]),
         ("tags", {"a": 1}),

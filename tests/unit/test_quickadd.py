@@ -31,13 +31,19 @@ def test_the_issue_example_becomes_two_tasks() -> None:
 def test_markers_are_removed_from_the_name() -> None:
     (task,) = parse_quickadd("Dentist #Health fri 9am p1 #teeth", NYE)
     assert task == ProposedTask(
-        name="Dentist", priority=1, tags=("health", "teeth"), due="2027-01-01T09:00"
+        name="Dentist", priority=1, tags=("Health", "teeth"), due="2027-01-01T09:00"
     )
 
 
 @pytest.mark.parametrize(
     ("text", "priority"),
-    [("pay rent p1", 1), ("pay rent P3", 3), ("pay rent !2", 2), ("pay rent low priority", 3)],
+    [
+        ("pay rent p1", 1),
+        ("pay rent P3", 3),
+        ("pay rent !2", 2),
+        ("pay rent low priority", 3),
+        ("pay rent, urgent priority", 1),
+    ],
 )
 def test_priority_markers(text: str, priority: int) -> None:
     (task,) = parse_quickadd(text, NYE)
@@ -47,6 +53,11 @@ def test_priority_markers(text: str, priority: int) -> None:
 def test_a_number_only_hash_stays_in_the_name() -> None:
     (task,) = parse_quickadd("close bug #123 #work", NYE)
     assert (task.name, task.tags) == ("close bug #123", ("work",))
+
+
+def test_an_inline_tag_is_the_tag_add_t_gives() -> None:
+    (task,) = parse_quickadd("learn templates #C++ #errands.", NYE)
+    assert (task.name, task.tags) == ("learn templates", ("C++", "errands"))
 
 
 @pytest.mark.parametrize(
@@ -145,6 +156,7 @@ def test_markup_is_kept_and_escapes_are_removed() -> None:
         ("  ;  ", "name"),
         ("p1 #work tomorrow", "name"),  # markers only: no name left
         ("feb 30 party", "due"),
+        ("read #" + "x" * 41, "tags"),  # meant as a tag, too long: said, not kept in the name
         (";".join(f"task {n}" for n in range(21)), "tasks"),
     ],
 )

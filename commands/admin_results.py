@@ -1,4 +1,4 @@
-"""What the maintenance commands return: plain data that ui/render_admin.py draws."""
+"""What the maintenance commands return: plain data that ui/render/admin.py draws."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class Restored:
 
 @dataclass(frozen=True)
 class DoctorReport:
-    """The checks; `exit_code` tells the one-shot CLI to exit 1 when a problem was found."""
+    """The checks; `exit_code` (results.HasExitCode) is 1 when a problem was found."""
 
     diagnosis: Diagnosis
 

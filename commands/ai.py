@@ -7,7 +7,6 @@ become tasks, and it can only add new ones: all at once with --yes, else after t
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -67,7 +66,7 @@ def propose(ctx: Context, text: str) -> Proposal:
     # core.ai.client is imported here: `add` and `list` should not pay for it.
     from core.ai.client import AIConfig, propose_tasks
 
-    config = AIConfig.from_env(os.environ)
+    config = AIConfig.from_env(ctx.environ)
     now = ctx.now()
     if not config.enabled:
         return propose_tasks(text, config, now)  # the offline parser: instant, no network

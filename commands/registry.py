@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import re
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,7 +42,7 @@ class Forms(Protocol):
 
 @dataclass
 class Context:
-    """What a handler may use: the state, a way to ask yes/no, and forms when interactive."""
+    """What a handler may use: the state, a way to ask yes/no, forms when interactive, settings."""
 
     state: AppState
     confirm: Callable[[str, Sequence[Task]], bool]
@@ -51,6 +51,9 @@ class Context:
     now: Callable[[], datetime] = datetime.now
     # "asking the model…": the UI shows a spinner for the duration; off a terminal, nothing.
     busy: Callable[[str], AbstractContextManager[object]] = nullcontext
+    # Settings a handler reads (TASKS_AI_*, OPENAI_*): what `ui.cli.run` was given, merged over
+    # the process environment; a Context built without one sees the process environment.
+    environ: Mapping[str, str] = field(default_factory=os.environ.copy)
 
 
 Handler = Callable[[Context, argparse.Namespace], Any]
@@ -160,36 +163,3 @@ def task_id(text: str) -> int:
 def flatten_ids(groups: Sequence[Sequence[int]]) -> list[int]:
     """Ids from several arguments, each once, in the order given."""
     return list(dict.fromkeys(i for group in groups for i in group))
-
-
-# One shell-style word: runs of plain characters, backslash escapes, '...' and "..." parts.
-# Whitespace is shlex's: space, tab, CR, LF (a no-break space stays inside a word).
-_WORD = re.compile(r"""(?:[^ \t\r\n'"\\]+|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+""", re.DOTALL)
-_PART = re.compile(r"""\\(.)|'([^']*)'|"((?:[^"\\]|\\.)*)"|([^ \t\r\n'"\\]+)""", re.DOTALL)
-_DOUBLE_QUOTED_ESCAPE = re.compile(r'\\([\\"])')
-
-
-def split_line(line: str) -> list[str]:
-    """A REPL line as words, as shlex.split would give them, in linear time.
-
-    shlex is quadratic in the length of a word (a quoted 1 MB name took 49 s). An unbalanced
-    quote is usually an apostrophe in plain text (`ai call mom's doctor`), so such a line is
-    split on whitespace instead.
-    """
-    if _WORD.sub(" ", line).strip(" \t\r\n"):
-        return line.split()  # something did not parse: an unbalanced quote or a lone backslash
-    return [_unquote(word) for word in _WORD.findall(line)]
-
-
-def _unquote(word: str) -> str:
-    out = []
-    for escaped, single, double, plain in _PART.findall(word):
-        if escaped:
-            out.append(escaped)
-        elif plain:
-            out.append(plain)
-        elif double:
-            out.append(_DOUBLE_QUOTED_ESCAPE.sub(r"\1", double))
-        else:
-            out.append(single)
-    return "".join(out)

@@ -7,17 +7,19 @@ with its line number. Every line runs; the exit code is the first error's (0 whe
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from commands import Context, build_parser
-from commands.results import JsonOutput
+from commands.line import run_line
+from commands.results import JsonOutput, exit_code_of
 from commands.session import ClearScreen, QuitRequested
 from core.config import Settings
 from core.errors import EXIT_ERROR, AppError, UsageError
 from core.model import Task, clean_text
 from core.state import AppState
-from ui.cli import StderrEvents, log_crash
+from ui.crash import log_crash
+from ui.stderr_events import StderrEvents
 
 
 def refuse_to_confirm(question: str, tasks: Sequence[Task]) -> bool:
@@ -26,12 +28,16 @@ def refuse_to_confirm(question: str, tasks: Sequence[Task]) -> bool:
 
 
 def run_batch(
-    settings: Settings, lines: Iterable[str], out: IO[str] | None = None, err: IO[str] | None = None
+    settings: Settings,
+    lines: Iterable[str],
+    environ: Mapping[str, str],
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
 ) -> int:
     """Run each command line; return the first error's exit code, or 0."""
     out, err = out or sys.stdout, err or sys.stderr
     state = AppState(settings.path, settings.lock_timeout, settings.backup_count, StderrEvents())
-    ctx = Context(state, refuse_to_confirm, interactive=True)
+    ctx = Context(state, refuse_to_confirm, interactive=True, environ=environ)
     parser = build_parser("tasksafe", interactive=True)
     first_error = 0
     for number, line in enumerate(lines, 1):
@@ -39,16 +45,14 @@ def run_batch(
         if not text or text.startswith("#"):
             continue
         result, code = _run(text, number, ctx, parser, err)
-        first_error = first_error or code or int(getattr(result, "exit_code", 0))  # e.g. doctor
+        first_error = first_error or code or exit_code_of(result)  # e.g. doctor
         if isinstance(result, QuitRequested):
             break
-        _print(result, out)
+        _print(result, out, environ)
     return first_error
 
 
 def _run(text: str, number: int, ctx: Context, parser: Any, err: IO[str]) -> tuple[Any, int]:
-    from ui.repl import run_line
-
     try:
         return run_line(text, ctx, parser), 0
     except AppError as e:
@@ -63,7 +67,7 @@ def _run(text: str, number: int, ctx: Context, parser: Any, err: IO[str]) -> tup
         return None, EXIT_ERROR
 
 
-def _print(result: Any, out: IO[str]) -> None:
+def _print(result: Any, out: IO[str], environ: Mapping[str, str]) -> None:
     if result is None or isinstance(result, (ClearScreen, QuitRequested)):
         return
     if isinstance(result, JsonOutput):
@@ -73,5 +77,5 @@ def _print(result: Any, out: IO[str]) -> None:
         return
     from ui.render import console_for, render
 
-    render(result, console_for(out))
+    render(result, console_for(out, environ))
     out.flush()

@@ -9,15 +9,18 @@ import argparse
 import sys
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from functools import partial
 from typing import Any
 
 from commands import Context, build_parser, dispatch
 from commands.registry import arg
-from core.config import load_dotenv_file, resolve_settings, state_dir
+from commands.results import JsonOutput, TasksAdded, TaskTable, exit_code_of, notes_of
+from core.config import load_dotenv_file, resolve_settings
 from core.errors import EXIT_ERROR, AppError, UsageError
-from core.events import Event, InvalidRecords, LockWaiting, Recovered, Upgraded
 from core.model import Task
 from core.state import AppState
+from ui.crash import log_crash
+from ui.stderr_events import StderrEvents, note
 
 GLOBAL_OPTIONS = (
     arg("--file", metavar="PATH", help="the data file (default: $TASKS_FILE or ./tasks.json)"),
@@ -51,18 +54,19 @@ def _run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
     parser = build_parser("tasksafe")
     add_global_options(parser)
     args = parser.parse_args(list(argv))
-    settings = resolve_settings(_environ(environ), args.file, args.lock_timeout)
+    env = _environ(environ)
+    settings = resolve_settings(env, args.file, args.lock_timeout)
     if args.command is None:
         from ui.repl import run_repl
 
-        return int(run_repl(settings))
-    events = StderrEvents()
-    state = AppState(settings.path, settings.lock_timeout, settings.backup_count, events)
+        return run_repl(settings, env)
+    state = AppState(settings.path, settings.lock_timeout, settings.backup_count, StderrEvents())
+    confirm, busy = partial(confirm_on_terminal, env), partial(busy_on_stderr, env)
     # No load here: a command reads the file when it needs the tasks (so `doctor` sees it as it
     # is, and `add` decodes it once, under the lock).
-    result = dispatch(Context(state, confirm_on_terminal, busy=busy_on_stderr), args)
-    show(result)
-    return int(getattr(result, "exit_code", 0))  # `doctor` exits 1 when it found a problem
+    result = dispatch(Context(state, confirm, busy=busy, environ=env), args)
+    show(result, env)
+    return exit_code_of(result)  # `doctor` exits 1 when it found a problem
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
@@ -82,13 +86,13 @@ def _environ(environ: Mapping[str, str]) -> Mapping[str, str]:
     return {**os.environ, **environ}
 
 
-def confirm_on_terminal(question: str, tasks: Sequence[Task]) -> bool:
+def confirm_on_terminal(environ: Mapping[str, str], question: str, tasks: Sequence[Task]) -> bool:
     """Ask y/N on a terminal; without one, refuse and say how to confirm."""
     if not sys.stdin.isatty():
         raise UsageError(f"{question.rstrip('?')}: not on a terminal, so confirm with --yes")
     from ui.render import console_for, render_tasks_to_go
 
-    render_tasks_to_go(console_for(sys.stderr), tasks, question)
+    render_tasks_to_go(console_for(sys.stderr, environ), tasks, question)
     try:
         answer = input(f"{question} [y/N] ")
     except EOFError:
@@ -96,22 +100,19 @@ def confirm_on_terminal(question: str, tasks: Sequence[Task]) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def busy_on_stderr(message: str) -> AbstractContextManager[object]:
+def busy_on_stderr(environ: Mapping[str, str], message: str) -> AbstractContextManager[object]:
     """A spinner on stderr while a command waits (`ai`); nothing when stderr is not a terminal."""
     if not sys.stderr.isatty():
         return nullcontext()
-    from ui.render import console_for
-    from ui.render_ai import spinner
+    from ui.render import console_for, spinner
 
-    return spinner(console_for(sys.stderr), message)
+    return spinner(console_for(sys.stderr, environ), message)
 
 
-def show(result: Any) -> None:
+def show(result: Any, environ: Mapping[str, str]) -> None:
     """Print a command's result: JSON and short results as plain text, tables with Rich."""
-    from commands.results import JsonOutput, TasksAdded
-
-    for note in getattr(result, "notes", ()):  # `ai --yes`: e.g. "used the offline parser"
-        _note(note)
+    for line in notes_of(result):  # `ai --yes`: e.g. "used the offline parser"
+        note(line)
 
     if isinstance(result, JsonOutput):
         from core.storage.document import dumps
@@ -123,56 +124,8 @@ def show(result: Any) -> None:
     elif result is not None:
         from dataclasses import replace
 
-        from commands.results import TaskTable
         from ui.render import console_for, render
 
         if isinstance(result, TaskTable):
             result = replace(result, show_all=True)  # one-shot output scrolls; never cut it short
-        render(result, console_for(sys.stdout))
-
-
-class StderrEvents:
-    """Storage events in one-shot mode: notices on stderr, so --json output stays clean."""
-
-    def __init__(self) -> None:
-        self.waiting_reported = False
-
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, LockWaiting) and not self.waiting_reported:
-            self.waiting_reported = True
-            _note(f"waiting for {event.path}, held by {event.holder}")
-        elif isinstance(event, Recovered):
-            _note(
-                f"{event.path} was damaged ({event.reason}); restored {event.backup} "
-                f"({event.task_count} tasks); the damaged file is kept as {event.corrupt_copy}"
-            )
-        elif isinstance(event, Upgraded):
-            _note(
-                f"upgraded {event.path} to the tasksafe format; the original is kept as {event.legacy_copy}"
-            )
-        elif isinstance(event, InvalidRecords):
-            _note(
-                f"{len(event.problems)} record(s) in {event.path} are not valid tasks; kept as they are (`doctor` lists them)"
-            )
-
-
-def _note(text: str) -> None:
-    from core.model import clean_text
-
-    print(f"tasksafe: {clean_text(text)}", file=sys.stderr)
-
-
-def log_crash() -> str:
-    """Append the current traceback to the error log; return its path."""
-    import os
-    import traceback
-
-    directory = state_dir()
-    path = os.path.join(directory, "error.log")
-    try:
-        os.makedirs(directory, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(traceback.format_exc() + "\n")
-    except OSError:
-        return "(the log could not be written)"
-    return path
+        render(result, console_for(sys.stdout, environ))

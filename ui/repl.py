@@ -6,26 +6,24 @@ it, an AppError is one red line, and any other exception is one red line plus a 
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
 
-from commands import Context, build_parser, dispatch
-from commands.registry import split_line
+from commands import Context, build_parser
+from commands.line import run_line
 from commands.session import ClearScreen, QuitRequested
 from core.config import Settings
 from core.errors import AppError
 from core.model import clean_text
 from core.state import AppState
-from ui.cli import log_crash
+from ui.crash import log_crash
 from ui.events import ReplEvents, describe_changes, error_text
-from ui.render import console_for, render
-from ui.render_ai import spinner
+from ui.render import console_for, render, spinner
 from ui.toolbar import short_path
 
 if TYPE_CHECKING:
@@ -33,25 +31,13 @@ if TYPE_CHECKING:
     from prompt_toolkit.output import Output
 
 
-def run_repl(settings: Settings) -> int:
+def run_repl(settings: Settings, environ: Mapping[str, str]) -> int:
     """The task manager on a terminal; a script reader when stdin is a file or a pipe."""
     if not sys.stdin.isatty():
         from ui.batch import run_batch
 
-        return run_batch(settings, sys.stdin)
-    return Repl(settings).run()
-
-
-def run_line(line: str, ctx: Context, parser: argparse.ArgumentParser) -> Any:
-    """Parse one line as a command and run it; None for a blank line or `-h`."""
-    words = split_line(line)
-    if not words:
-        return None
-    try:
-        args = parser.parse_args(words)
-    except SystemExit:  # `-h` printed its help; argparse errors are UsageError already
-        return None
-    return dispatch(ctx, args)
+        return run_batch(settings, sys.stdin, environ)
+    return Repl(settings, environ).run()
 
 
 class Repl:
@@ -60,6 +46,7 @@ class Repl:
     def __init__(
         self,
         settings: Settings,
+        environ: Mapping[str, str],
         console: Console | None = None,
         input: Input | None = None,
         output: Output | None = None,
@@ -68,14 +55,16 @@ class Repl:
         from ui.forms import QuestionaryForms
         from ui.session import build_session
 
-        self.console = console or console_for(sys.stdout)
+        self.console = console or console_for(sys.stdout, environ)
         self.events = ReplEvents(self.console)
         self.state = AppState(
             settings.path, settings.lock_timeout, settings.backup_count, self.events
         )
         forms = QuestionaryForms(self.console, after=self._notice_changes)
         busy = partial(spinner, self.console)
-        self.ctx = Context(self.state, forms.confirm, interactive=True, forms=forms, busy=busy)
+        self.ctx = Context(
+            self.state, forms.confirm, interactive=True, forms=forms, busy=busy, environ=environ
+        )
         self.parser = build_parser("tasksafe", interactive=True)
         self.session = build_session(self.state, lambda: self.events.status, input, output)
         self._last_refresh_error = ""

@@ -16,13 +16,11 @@ from prompt_toolkit.styles import Style
 from core.config import state_dir
 from core.state import AppState
 from ui.completion import TaskCompleter
+from ui.layout import MENU_ROWS
 from ui.toolbar import Toolbar
 from ui.validation import CommandValidator
 
 PROMPT = "tasksafe> "
-# Lines the prompt keeps free below itself for the completion menu, the prompt line included;
-# ui/render.py counts them (and the toolbar) when it cuts `list` to one screenful.
-MENU_ROWS = 6
 # How often the toolbar redraws while the user is idle, so "changed in another window" shows up.
 TOOLBAR_REFRESH = 1.0
 STYLE = Style.from_dict(

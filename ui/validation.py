@@ -7,7 +7,8 @@ import difflib
 from prompt_toolkit.document import Document
 from prompt_toolkit.validation import ValidationError, Validator
 
-from commands.registry import REGISTRY, split_line
+from commands.line import split_line
+from commands.registry import REGISTRY
 
 
 def problem(text: str) -> str | None:

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from commands.registry import REGISTRY, Command
 from core.config import Settings
 from core.state import AppState
 from tests.helpers import run_cli
 from ui.batch import run_batch
 
 
-def batch(path: Path, text: str) -> tuple[int, str, str]:
+def batch(path: Path, text: str, environ: dict[str, str] | None = None) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = run_batch(Settings(str(path)), io.StringIO(text), out, err)
+    code = run_batch(Settings(str(path)), io.StringIO(text), environ or {}, out, err)
     return code, out.getvalue(), err.getvalue()
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A result that declares an exit code (commands.results.HasExitCode), as `doctor`'s does."""
+
+    exit_code: int = 3
 
 
 def names(path: Path) -> list[str]:
@@ -49,6 +60,32 @@ def test_doctor_finding_a_problem_sets_the_exit_code(tasks_path: Path) -> None:
     code, out, _ = batch(tasks_path, "doctor\nlist\n")
     assert code == 1
     assert ".tasks.json.4242.deadbeef.tmp" in out and "fine" in out
+
+
+def test_a_result_that_says_its_exit_code_sets_it(
+    tasks_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(REGISTRY, "fail", Command("fail", "exits 3", lambda ctx, args: Failed()))
+    code, out, err = batch(tasks_path, "fail\nadd after\n")
+    assert code == 3 and err == ""
+    assert "✓ added 1 after" in out
+
+
+def test_commands_read_their_settings_from_the_environment_given(tasks_path: Path) -> None:
+    code, _, err = batch(tasks_path, "ai --yes buy milk\n", {"TASKS_AI_TIMEOUT": "soon"})
+    assert code == 1 and "line 1: TASKS_AI_TIMEOUT must be seconds" in err  # not in os.environ
+    assert not tasks_path.exists()
+
+
+def test_no_color_in_the_environment_given_drops_every_style(
+    tasks_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # Rich would colour even a StringIO
+    monkeypatch.setenv("TERM", "xterm-256color")
+    coloured = batch(tasks_path, "add -p 1 urgent\nlist\n")[1]
+    plain = batch(tasks_path, "list\n", {"NO_COLOR": "1"})[1]
+    assert "\x1b[" in coloured
+    assert "urgent" in plain and "\x1b[" not in plain
 
 
 def test_quit_stops_reading(tasks_path: Path) -> None:

@@ -1,14 +1,11 @@
-"""commands.registry: the command table, its parser, and id arguments."""
+"""commands.registry: the command table, its parser, the handlers' Context, and id arguments."""
 
 from __future__ import annotations
 
 import argparse
-import shlex
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import commands  # noqa: F401  (registers the real commands)
 from commands import registry
@@ -20,7 +17,6 @@ from commands.registry import (
     dispatch,
     flatten_ids,
     parse_ids,
-    split_line,
     task_id,
 )
 from core.errors import InvalidValueError, UsageError
@@ -146,18 +142,11 @@ def test_interactive_only_commands_stay_out_of_the_one_shot_parser(
     assert build_parser("t", interactive=True).parse_args(["clear"]).command == "clear"
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab #-'\"\\ \t\n\u00a0é")), max_size=30))
-def test_split_line_gives_the_words_shlex_gives(line: str) -> None:
-    try:
-        expected = shlex.split(line)
-    except ValueError:  # an unbalanced quote: plain words instead, never an error
-        assert split_line(line) == line.split()
-        return
-    assert split_line(line) == expected
-
-
-def test_split_line_is_linear_in_a_long_quoted_word() -> None:
-    """shlex took 49 s for a quoted 1 MB name typed into the REPL."""
-    name = "x" * 1_000_000
-    assert split_line(f'add "{name}" -p 1') == ["add", name, "-p", "1"]
+def test_a_context_sees_the_process_environment_unless_it_is_given_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TASKS_AI_MODEL", "from-the-process")
+    ctx = Context(state=None, confirm=lambda q, t: True)  # type: ignore[arg-type]
+    assert ctx.environ["TASKS_AI_MODEL"] == "from-the-process"
+    given = Context(state=None, confirm=lambda q, t: True, environ={"NO_COLOR": "1"})  # type: ignore[arg-type]
+    assert given.environ == {"NO_COLOR": "1"}

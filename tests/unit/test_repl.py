@@ -22,11 +22,12 @@ from prompt_toolkit.input import PipeInput
 from prompt_toolkit.validation import ValidationError
 from rich.console import Console
 
-from commands.registry import REGISTRY, Command, Context, build_parser, commands
+from commands.registry import REGISTRY, Command, commands
 from core.config import Settings, state_dir
 from core.state import AppState, Changes
 from ui.events import describe_changes
-from ui.repl import Repl, run_line
+from ui.layout import PROMPT_ROWS
+from ui.repl import Repl
 from ui.validation import CommandValidator, problem
 
 ENTER, CTRL_C, CTRL_D, CTRL_U, F1 = "\r", "\x03", "\x04", "\x15", "\x1bOP"
@@ -34,7 +35,7 @@ ENTER, CTRL_C, CTRL_D, CTRL_U, F1 = "\r", "\x03", "\x04", "\x15", "\x1bOP"
 
 def make_repl(path: Path, screen: io.StringIO, timeout: float = 5.0) -> Repl:
     console = Console(file=screen, width=100, color_system=None)
-    return Repl(Settings(str(path), lock_timeout=timeout), console=console)
+    return Repl(Settings(str(path), lock_timeout=timeout), {}, console=console)
 
 
 def run(path: Path, keys: PipeInput, screen: io.StringIO, *lines: str) -> int:
@@ -148,13 +149,22 @@ def test_list_fits_one_screen_with_its_header_above_the_prompt(
     screen = io.StringIO()
     console = Console(file=screen, width=100, height=40, force_terminal=True, color_system=None)
     keys.send_text("list\r" + "quit\r")
-    Repl(Settings(str(tasks_path)), console=console).run()
+    Repl(Settings(str(tasks_path)), {}, console=console).run()
     lines = screen.getvalue().splitlines()
     shown = lines[[line.strip() for line in lines].index("tasks") :]  # from the table's title on
-    prompt_rows = 7  # the prompt line, the menu space under it, the toolbar
-    assert len(shown) + prompt_rows <= 40
+    assert len(shown) + PROMPT_ROWS <= 40  # the prompt line, the menu space under it, the toolbar
     assert "name" in shown[2]  # the header row
     assert shown[-2].startswith("… 74 more (list --all")  # 40 - 14 = 26 rows shown
+
+
+def test_commands_read_their_settings_from_the_environment_the_repl_was_given(
+    keys: PipeInput, screen: io.StringIO, tasks_path: Path
+) -> None:
+    keys.send_text("ai --yes buy milk\r" + "quit\r")
+    console = Console(file=screen, width=100, color_system=None)
+    Repl(Settings(str(tasks_path)), {"TASKS_AI_TIMEOUT": "soon"}, console=console).run()
+    assert "TASKS_AI_TIMEOUT must be seconds" in screen.getvalue()  # not in os.environ
+    assert not tasks_path.exists()
 
 
 def test_f1_shows_help_from_anywhere_on_the_line(
@@ -273,13 +283,6 @@ def test_validator_flags_an_unknown_command_with_a_hint() -> None:
     assert "did you mean `list`" in caught.value.message
     assert "help" in (problem("frobnicate") or "")
     assert problem("ai call mom's doctor") is None  # an apostrophe is text, not a quote
-
-
-def test_a_line_with_an_apostrophe_runs_as_plain_words(tasks_path: Path) -> None:
-    state = AppState(tasks_path)
-    ctx = Context(state, lambda question, tasks: True)
-    run_line("add call mom's doctor -p 1", ctx, build_parser("tasksafe", interactive=True))
-    assert [(t.name, t.priority) for t in state.tasks] == [("call mom's doctor", 1)]
 
 
 def test_an_unknown_command_stays_at_the_prompt_instead_of_running(

@@ -1,12 +1,9 @@
-"""Rich rendering of command results. Task text is always data: Text objects, never markup."""
+"""Rich rendering of the task commands' results (commands/results.py): tables, panels, lines."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import datetime
-from functools import singledispatch
-from typing import IO, Any
 
 from rich import box
 from rich.console import Console
@@ -23,33 +20,16 @@ from commands.results import (
     TasksDeleted,
     TaskTable,
 )
-from commands.session import HelpIndex, HelpTopic
-from core.model import PRIORITY_NAMES, Task, clean_text
+from core.model import PRIORITY_NAMES, Task
+from ui.layout import PROMPT_ROWS
+from ui.render.base import data, one_line, priority_text, render
 
-PRIORITY_STYLES = {1: "bold red", 2: "yellow", 3: "dim"}
 MESSAGE_STYLES = {"info": "", "ok": "green", "warning": "yellow", "error": "bold red"}
 MESSAGE_MARKS = {"info": "", "ok": "✓ ", "warning": "! ", "error": "✗ "}
 # Screen rows that are not task rows: the table's title, header and borders and the two summary
-# lines (7), and the REPL's prompt line, the space it keeps for the completion menu and its
-# toolbar (7, ui/session.py MENU_ROWS + 1), so the table's header stays on screen.
-_TABLE_CHROME = 14
-
-
-def console_for(stream: IO[str]) -> Console:
-    """A console on `stream`; NO_COLOR means no styles at all (Rich alone keeps bold and dim)."""
-    plain = os.environ.get("NO_COLOR", "") != ""
-    return Console(file=stream, highlight=False, color_system=None if plain else "auto")
-
-
-def data(text: str) -> Text:
-    """User text as a Text: never parsed as markup, control characters removed."""
-    return Text(clean_text(text))
-
-
-@singledispatch
-def render(result: Any, console: Console) -> None:
-    """Draw one command result on the console."""
-    console.print(data(str(result)))
+# lines, and the REPL's prompt with its menu space and toolbar, so the header stays on screen.
+_TABLE_FRAME_ROWS = 7
+_TABLE_CHROME = _TABLE_FRAME_ROWS + PROMPT_ROWS
 
 
 @render.register
@@ -113,15 +93,7 @@ def _screen_height(console: Console) -> int:
 
 
 def _ref(task: Task) -> Text:
-    return Text(f"{task.id} ", style="bold") + data(_one_line(task.name))
-
-
-def _one_line(text: str) -> str:
-    return text.replace("\n", " ⏎ ")
-
-
-def priority_text(priority: int) -> Text:
-    return Text(f"P{priority}", style=PRIORITY_STYLES.get(priority, ""))
+    return Text(f"{task.id} ", style="bold") + data(one_line(task.name))
 
 
 def due_text(task: Task, now: datetime) -> Text:
@@ -145,7 +117,7 @@ def task_table(tasks: Sequence[Task], now: datetime, title: str = "tasks") -> Ta
         table.add_row(
             str(task.id),
             priority_text(task.priority),
-            data(_one_line(task.name)),
+            data(one_line(task.name)),
             data(" ".join(f"#{t}" for t in task.tags)),
             due_text(task, now),
             Text("✓ done", style="green") if task.done else Text("pending"),
@@ -177,29 +149,7 @@ def task_panel(task: Task, now: datetime) -> Panel:
     return Panel(grid, title=Text(f"task {task.id}"), title_align="left", expand=False)
 
 
-@render.register
-def _(result: HelpIndex, console: Console) -> None:
-    table = Table(title="commands", title_justify="left", box=None, pad_edge=False)
-    table.add_column("command", style="bold cyan", no_wrap=True)
-    table.add_column("what it does")
-    for name, aliases, text in result.rows:
-        also = Text(f" ({', '.join(aliases)})", style="dim") if aliases else Text("")
-        table.add_row(Text(name) + also, Text(text))
-    console.print(table)
-    console.print(Text("help COMMAND shows its options", style="dim"))
-
-
-@render.register
-def _(result: HelpTopic, console: Console) -> None:
-    panel = Panel(Text(result.text), title=Text(result.name), title_align="left", expand=False)
-    console.print(panel)
-
-
 def render_tasks_to_go(console: Console, tasks: Sequence[Task], title: str = "to delete") -> None:
     """The tasks a confirmation is about (to delete, to add, to replace), shown before asking."""
     if tasks:
         console.print(task_table(tasks, datetime.now(), title))
-
-
-from ui import render_admin as _render_admin  # noqa: E402,F401
-from ui import render_ai as _render_ai  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Rich rendering of the maintenance commands' results; registered on ui.render.render."""
+"""Rich rendering of the maintenance commands' results (commands/admin_results.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from commands.admin_results import (
 )
 from core.maintenance.doctor import INFO, OK, PROBLEM, WARNING
 from core.maintenance.salvage import Candidate
-from ui.render import data, render
+from ui.render.base import data, one_line, render
 
 STATUS_MARKS = {
     OK: Text("✓ ok", style="green"),
@@ -201,7 +201,7 @@ def _salvage_columns(title: str, new_ids: bool) -> Table:
 def _salvage_row(c: Candidate) -> tuple[Text, Text, Text, Text]:
     return (
         Text(str(c.old_id) if c.old_id else "?"),
-        data(str(c.record["name"]).replace("\n", " ⏎ ")),
+        data(one_line(str(c.record["name"]))),
         Text(str(c.record.get("status", "pending"))),
         data("; ".join(c.notes)),
     )

@@ -15,7 +15,7 @@ from rich.text import Text
 from commands.ai import ProposalAdded, ProposalShown, proposed_fields
 from commands.results import TasksAdded
 from core.ai.proposal import Proposal
-from ui.render import data, priority_text, render
+from ui.render.base import data, priority_text, render
 
 
 def proposal_table(drafts: Sequence[Mapping[str, Any]], now: datetime) -> Table:
@@ -82,4 +82,4 @@ def _(result: ProposalShown, console: Console) -> None:
 def _(result: ProposalAdded, console: Console) -> None:
     for note in result.notes:
         console.print(note_text(note))
-    render.dispatch(TasksAdded)(result, console)
+    render.dispatch(TasksAdded)(result, console)  # registered by ui/render/tasks.py

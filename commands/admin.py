@@ -31,7 +31,8 @@ from core.maintenance.backups import (
     read_document,
     restore_edits,
 )
-from core.model import PRIORITY_NAMES, Task
+from core.model import Task
+from core.vocabulary import PRIORITY_LABELS
 
 STATS_DAYS = 14
 STATS_TAGS = 10
@@ -221,7 +222,7 @@ def compute_stats(tasks: Sequence[Task], now: datetime) -> Stats:
     return Stats(
         total=len(tasks),
         by_status=[("pending", pending), ("done", len(tasks) - pending)],
-        by_priority=[(f"P{p} {name}", priorities[p]) for p, name in PRIORITY_NAMES.items()],
+        by_priority=[(f"P{p} {name}", priorities[p]) for p, name in PRIORITY_LABELS.items()],
         by_tag=[(f"#{tag}", n) for tag, n in tags[:STATS_TAGS]],
         other_tags=max(0, len(tags) - STATS_TAGS),
         completed_per_day=_completed_per_day(tasks, now.date()),

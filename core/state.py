@@ -17,14 +17,12 @@ from core.model import (
     Task,
     check_due,
     check_name,
-    check_priority,
-    check_tags,
-    clean_text,
     new_record,
     utc_now,
 )
 from core.storage.document import Document
 from core.storage.fsops import DEFAULT_OPS, FileOps
+from core.vocabulary import check_tags, clean_text, parse_priority
 
 T = TypeVar("T")
 EDITABLE = ("name", "description", "comment", "priority", "tags", "due", "status")
@@ -32,7 +30,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "name": check_name,
     "description": clean_text,
     "comment": clean_text,
-    "priority": check_priority,
+    "priority": parse_priority,
     "tags": check_tags,
     "due": check_due,
 }

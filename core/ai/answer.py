@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.ai.proposal import ProposalError, ProposedTask, clean_text, validate_proposed
+from core.ai.proposal import ProposalError, ProposedTask, validate_proposed
+from core.vocabulary import clean_text
 
 _THINK_END = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
 _FENCE = re.compile(r"```[\w-]*[ \t]*\n?(.*?)```", re.DOTALL)

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from core.ai.answer import one_line
-from core.ai.proposal import clean_text
+from core.vocabulary import clean_text
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam

@@ -17,12 +17,10 @@ from core.model import (
     InvalidRecord,
     Record,
     Task,
-    check_priority,
-    check_tag,
-    clean_text,
     is_iso_due,
     legacy_to_record,
 )
+from core.vocabulary import check_tag, clean_text, parse_priority
 
 
 class SalvageError(ValueError):
@@ -170,7 +168,7 @@ def _due(value: Any) -> str | None:
 _FIXES: dict[str, Callable[[Any], Any]] = {
     "description": _text,
     "comment": _text,
-    "priority": check_priority,
+    "priority": parse_priority,
     "tags": _tags,
     "due": _due,
     "created": _optional_text,

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from core import vocabulary
 from core.vocabulary import DEFAULT_PRIORITY, PRIORITIES, check_tags, clean_text, parse_priority
 
 FORMAT_NAME = "tasksafe"
@@ -165,12 +164,6 @@ def is_iso_due(value: str) -> bool:
 
 # --- input: what a user or a model gives, checked and cleaned before it reaches a record ---
 # Priorities, tags and text follow core.vocabulary's rules; a name and a due are the model's.
-
-# TODO(shape): importers move to core.vocabulary; these names keep the tree working until then.
-PRIORITY_NAMES = vocabulary.PRIORITY_LABELS
-check_priority = vocabulary.parse_priority
-check_tag = vocabulary.check_tag
-
 
 def check_name(name: str) -> str:
     name = clean_text(name)

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from commands.ai import proposed_fields
 from core.ai.proposal import Proposal
-from core.model import clean_text
+from core.vocabulary import clean_text
 from ui.render import proposal_source, proposal_table
 
 TaskForm = Callable[[dict[str, Any] | None, list[str]], dict[str, Any] | None]

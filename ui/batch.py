@@ -16,8 +16,9 @@ from commands.results import JsonOutput, exit_code_of
 from commands.session import ClearScreen, QuitRequested
 from core.config import Settings
 from core.errors import EXIT_ERROR, AppError, UsageError
-from core.model import Task, clean_text
+from core.model import Task
 from core.state import AppState
+from core.vocabulary import clean_text
 from ui.crash import log_crash
 from ui.stderr_events import StderrEvents
 

@@ -9,8 +9,8 @@ from prompt_toolkit.document import Document
 
 from commands.filters import FILTER_WORDS, sort_key
 from commands.registry import REGISTRY, Arg, Command, commands, parse_ids, task_id
-from core.model import PRIORITY_NAMES, clean_text
 from core.state import AppState
+from core.vocabulary import PRIORITY_LABELS, clean_text
 
 # Offering every id of a 10k-task file on each keystroke would make the menu lag; typing a digit
 # or a word of the name narrows it.
@@ -54,7 +54,7 @@ class TaskCompleter(Completer):
         if _is_tag_option(option):
             yield from _matching(current, ((t, "tag") for t in self.tags()))
         elif "--priority" in option.flags:
-            yield from _matching(current, ((str(p), n) for p, n in PRIORITY_NAMES.items()))
+            yield from _matching(current, ((str(p), n) for p, n in PRIORITY_LABELS.items()))
 
     def _positional(self, cmd: Command, before: list[str], current: str) -> Iterator[Completion]:
         for a in cmd.args:

@@ -10,8 +10,8 @@ from rich.text import Text
 
 from core.errors import AppError, FileLockTimeoutError
 from core.events import Event, InvalidRecords, LockWaiting, Recovered, Saved, Upgraded
-from core.model import clean_text
 from core.state import Changes
+from core.vocabulary import clean_text
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -17,7 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from core.dates import describe_due, parse_due
-from core.model import PRIORITY_NAMES, Task, check_name, check_tags, clean_text, is_iso_due
+from core.model import Task, check_name, is_iso_due
+from core.vocabulary import PRIORITY_LABELS, check_tags, clean_text
 
 if TYPE_CHECKING:
     from core.ai.proposal import Proposal
@@ -31,8 +32,8 @@ def show_value(field: str, value: Any) -> str:
         return "(none)"
     if field == "tags" and isinstance(value, list):
         return " ".join(f"#{t}" for t in value)
-    if field == "priority" and value in PRIORITY_NAMES:
-        return f"{value} {PRIORITY_NAMES[value]}"
+    if field == "priority" and value in PRIORITY_LABELS:
+        return f"{value} {PRIORITY_LABELS[value]}"
     if field == "due" and isinstance(value, str) and is_iso_due(value):
         return f"{date.fromisoformat(value[:10]):%a} {value.replace('T', ' ')}"
     return clean_text(str(value)).replace("\n", " ⏎ ")
@@ -91,7 +92,7 @@ class QuestionaryForms:
         ).unsafe_ask()
         priority = questionary.select(
             "priority",
-            choices=[questionary.Choice(f"{p} {n}", value=p) for p, n in PRIORITY_NAMES.items()],
+            choices=[questionary.Choice(f"{p} {n}", value=p) for p, n in PRIORITY_LABELS.items()],
             default=initial.get("priority", 2),
         ).unsafe_ask()
         tags = questionary.text(

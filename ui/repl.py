@@ -19,8 +19,8 @@ from commands.line import run_line
 from commands.session import ClearScreen, QuitRequested
 from core.config import Settings
 from core.errors import AppError
-from core.model import clean_text
 from core.state import AppState
+from core.vocabulary import clean_text
 from ui.crash import log_crash
 from ui.events import ReplEvents, describe_changes, error_text
 from ui.render import console_for, render, spinner

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from core.events import Event, InvalidRecords, LockWaiting, Recovered, Upgraded
-from core.model import clean_text
+from core.vocabulary import clean_text
 
 
 class StderrEvents:

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from core.errors import AppError
-from core.model import Task, clean_text
+from core.model import Task
 from core.state import AppState
+from core.vocabulary import clean_text
 
 if TYPE_CHECKING:
     from prompt_toolkit.formatted_text import StyleAndTextTuples

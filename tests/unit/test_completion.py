@@ -121,7 +121,7 @@ def test_a_name_with_control_characters_is_shown_cleaned(tasks_path: Path) -> No
     data = json.loads(tasks_path.read_text())
     data["tasks"][0]["name"] = "Evil\x1b[2Jname"  # edited into the file by hand, say
     tasks_path.write_text(json.dumps(data))
-    assert complete(AppState(tasks_path), "show ")[0].display_meta_text == "Evil[2Jname"
+    assert complete(AppState(tasks_path), "show ")[0].display_meta_text == "Evilname"
 
 
 def test_a_huge_file_offers_a_bounded_menu(tasks_path: Path) -> None:

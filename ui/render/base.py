@@ -12,7 +12,7 @@ from typing import IO, Any
 from rich.console import Console
 from rich.text import Text
 
-from core.model import clean_text
+from core.vocabulary import clean_text
 
 PRIORITY_STYLES = {1: "bold red", 2: "yellow", 3: "dim"}
 

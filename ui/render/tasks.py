@@ -20,7 +20,8 @@ from commands.results import (
     TasksDeleted,
     TaskTable,
 )
-from core.model import PRIORITY_NAMES, Task
+from core.model import Task
+from core.vocabulary import PRIORITY_LABELS
 from ui.layout import PROMPT_ROWS
 from ui.render.base import data, one_line, priority_text, render
 
@@ -132,7 +133,7 @@ def task_panel(task: Task, now: datetime) -> Panel:
     grid.add_column(overflow="fold")
     grid.add_row("name", data(task.name))
     grid.add_row(
-        "priority", priority_text(task.priority) + Text(f" {PRIORITY_NAMES[task.priority]}")
+        "priority", priority_text(task.priority) + Text(f" {PRIORITY_LABELS[task.priority]}")
     )
     grid.add_row("status", Text(task.status))
     grid.add_row("tags", data(" ".join(f"#{t}" for t in task.tags)))

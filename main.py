@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
-import os
+import signal
 import sys
+
+# First thing, before any import of the project: a Ctrl-C during start-up (the imports take tens
+# of milliseconds) is held until they are done, then answered with one line and exit 130, never
+# a traceback; nothing has been read or written yet. Once ui.cli.run starts it handles Ctrl-C
+# itself, and its exit code says whether a change was saved (README: Exit codes). Where Ctrl-C
+# is ignored (a background job of a script), it stays ignored.
+_held: list[int] = []
+_CTRL_C_IGNORED = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+if not _CTRL_C_IGNORED:
+    signal.signal(signal.SIGINT, lambda signum, frame: _held.append(signum))
+    # A Ctrl-C that came while the interpreter started, held by a caller's signal mask,
+    # arrives now, where it is one line.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
     from ui.cli import run
 
-    return run(sys.argv[1:] if argv is None else argv, os.environ)
+    if _held:
+        print("cancelled; nothing was changed", file=sys.stderr)
+        return 130
+    if not _CTRL_C_IGNORED:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return run(sys.argv[1:] if argv is None else argv, os.environ, exiting=argv is None)
+    except KeyboardInterrupt:  # in the instant before run's own handler: nothing was done
+        print("cancelled; nothing was changed", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -77,6 +77,9 @@ class SafeFileManager:
         self.backup_count = max(0, backup_count)
         self.on_event = on_event
         self.ops = ops
+        # Transactions whose replace happened, counted in the same Ctrl-C-proof moment: an
+        # interrupted one-shot command can then say truthfully whether its change was saved.
+        self.changes_saved = 0
 
     # --- reading (no lock) ---
 
@@ -157,7 +160,7 @@ class SafeFileManager:
         except UndecodableError as e:
             return self._recover(str(e))
 
-    def _write(self, data: bytes, old: Snapshot) -> None:
+    def _write(self, data: bytes, old: Snapshot, is_change: bool = True) -> None:
         tmp = self._temp_path()
         try:
             self._write_temp(tmp, data, self._mode())
@@ -165,6 +168,7 @@ class SafeFileManager:
                 self._keep_old_version(old.doc)
             with _ctrl_c_ignored():  # Ctrl-C cancels up to here; a replace that began must finish
                 self.ops.replace(tmp, self.real_path)
+                self.changes_saved += is_change
                 self._make_durable()
         except OSError as e:
             self._discard(tmp)
@@ -272,7 +276,8 @@ class SafeFileManager:
             self.ops.fsync_dir(self.directory)
         except OSError as e:
             raise storage_error(e, f"could not set {self.path} aside to restore {backup}") from e
-        self._write(data, Snapshot(doc, None))  # no signature: damaged bytes never become a backup
+        # No signature: damaged bytes never become a backup. A restore is not the user's change.
+        self._write(data, Snapshot(doc, None), is_change=False)
         self.on_event(Recovered(self.path, reason, backup, len(doc.records), corrupt))
         return Snapshot(doc, self.signature())
 

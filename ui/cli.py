@@ -6,6 +6,7 @@ Only what the command needs is imported: `add` prints plain text and never loads
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -30,16 +31,26 @@ GLOBAL_OPTIONS = (
 )
 
 
-def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
-    """Run tasksafe with these arguments; return the exit code."""
+EXIT_INTERRUPTED = 130  # Ctrl-C before anything was saved (128 + SIGINT, as shells report it)
+
+
+def run(argv: Sequence[str], environ: Mapping[str, str], exiting: bool = False) -> int:
+    """Run tasksafe with these arguments; return the exit code.
+
+    `exiting` (the program, not a test calling in): once the code is known, Ctrl-C is ignored,
+    so a late one cannot turn "saved" into a traceback or a misleading exit code.
+    """
+    opened: list[AppState] = []
     try:
-        return _run(argv, environ)
+        code = _run(argv, environ, opened)
+        if exiting:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return code
     except AppError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print("cancelled; nothing more was saved", file=sys.stderr)
-        return 130
+        return _interrupted(opened)
     except BrokenPipeError:
         return 0
     except Exception as e:  # a bug: one line for the user, the traceback in the log
@@ -49,7 +60,16 @@ def run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
         return EXIT_ERROR
 
 
-def _run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
+def _interrupted(opened: Sequence[AppState]) -> int:
+    """The exit code says whether the change was saved: 0 if it was, 130 if nothing was."""
+    if any(state.files.changes_saved for state in opened):
+        note("interrupted, but the change was saved")
+        return 0
+    print("cancelled; nothing was changed", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _run(argv: Sequence[str], environ: Mapping[str, str], opened: list[AppState]) -> int:
     load_dotenv_file()
     parser = build_parser("tasksafe")
     add_global_options(parser)
@@ -61,6 +81,7 @@ def _run(argv: Sequence[str], environ: Mapping[str, str]) -> int:
 
         return run_repl(settings, env)
     state = AppState(settings.path, settings.lock_timeout, settings.backup_count, StderrEvents())
+    opened.append(state)
     confirm, busy = partial(confirm_on_terminal, env), partial(busy_on_stderr, env)
     # No load here: a command reads the file when it needs the tasks (so `doctor` sees it as it
     # is, and `add` decodes it once, under the lock).

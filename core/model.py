@@ -165,6 +165,7 @@ def is_iso_due(value: str) -> bool:
 # --- input: what a user or a model gives, checked and cleaned before it reaches a record ---
 # Priorities, tags and text follow core.vocabulary's rules; a name and a due are the model's.
 
+
 def check_name(name: str) -> str:
     name = clean_text(name)
     if not name.strip():

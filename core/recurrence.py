@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from dateutil import rrule as rr
+# dateutil.rrule's frequencies (RFC 5545 order). dateutil is imported only when a next due is
+# computed: check_rule is on every command's import path through core.vocabulary.
+YEARLY, MONTHLY, WEEKLY, DAILY = 0, 1, 2, 3
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_WORDS = {
@@ -39,33 +41,33 @@ _WEEKDAY_WORDS = {
 _WORKDAYS = (0, 1, 2, 3, 4)
 # unit -> (rrule frequency, its singular name)
 _UNITS = {
-    "day": (rr.DAILY, "day"),
-    "days": (rr.DAILY, "day"),
-    "week": (rr.WEEKLY, "week"),
-    "weeks": (rr.WEEKLY, "week"),
-    "month": (rr.MONTHLY, "month"),
-    "months": (rr.MONTHLY, "month"),
-    "year": (rr.YEARLY, "year"),
-    "years": (rr.YEARLY, "year"),
+    "day": (DAILY, "day"),
+    "days": (DAILY, "day"),
+    "week": (WEEKLY, "week"),
+    "weeks": (WEEKLY, "week"),
+    "month": (MONTHLY, "month"),
+    "months": (MONTHLY, "month"),
+    "year": (YEARLY, "year"),
+    "years": (YEARLY, "year"),
 }
 # (frequency, interval) -> the named rule that means it
 _NAMED = {
-    "daily": (rr.DAILY, 1),
-    "weekly": (rr.WEEKLY, 1),
-    "biweekly": (rr.WEEKLY, 2),
-    "fortnightly": (rr.WEEKLY, 2),
-    "monthly": (rr.MONTHLY, 1),
-    "quarterly": (rr.MONTHLY, 3),
-    "yearly": (rr.YEARLY, 1),
-    "annually": (rr.YEARLY, 1),
+    "daily": (DAILY, 1),
+    "weekly": (WEEKLY, 1),
+    "biweekly": (WEEKLY, 2),
+    "fortnightly": (WEEKLY, 2),
+    "monthly": (MONTHLY, 1),
+    "quarterly": (MONTHLY, 3),
+    "yearly": (YEARLY, 1),
+    "annually": (YEARLY, 1),
 }
 _CANONICAL = {
-    (rr.DAILY, 1): "daily",
-    (rr.WEEKLY, 1): "weekly",
-    (rr.WEEKLY, 2): "biweekly",
-    (rr.MONTHLY, 1): "monthly",
-    (rr.MONTHLY, 3): "quarterly",
-    (rr.YEARLY, 1): "yearly",
+    (DAILY, 1): "daily",
+    (WEEKLY, 1): "weekly",
+    (WEEKLY, 2): "biweekly",
+    (MONTHLY, 1): "monthly",
+    (MONTHLY, 3): "quarterly",
+    (YEARLY, 1): "yearly",
 }
 _MAX_INTERVAL = 1000
 ACCEPTED = (
@@ -140,10 +142,10 @@ def _weekday_rule(days: tuple[int, ...]) -> Rule:
     if ordered == _WORKDAYS:
         text = "weekdays"
     elif len(ordered) == 7:
-        return _interval_rule(rr.DAILY, 1)
+        return _interval_rule(DAILY, 1)
     else:
         text = "every " + ",".join(WEEKDAY_NAMES[d] for d in ordered)
-    freq = rr.DAILY if ordered == _WORKDAYS else rr.WEEKLY
+    freq = DAILY if ordered == _WORKDAYS else WEEKLY
     return Rule(text, freq, 1, ordered)
 
 
@@ -159,6 +161,8 @@ def next_due(
     """
     if isinstance(rule, str):
         rule = parse_rule(rule)
+    from dateutil import rrule as rr
+
     start = _moment(due)
     month, days, setpos = _month_day(rule, start, anchor)
     recurrence = rr.rrule(
@@ -197,10 +201,10 @@ def _month_day(
     `bymonthday=(28, ..., day), bysetpos=-1` is RFC 5545's way to say "day N, or the month's last
     day when it is shorter": plain `bymonthday=31` would skip every shorter month.
     """
-    if rule.freq not in (rr.MONTHLY, rr.YEARLY) or rule.weekdays:
+    if rule.freq not in (MONTHLY, YEARLY) or rule.weekdays:
         return None, None, None
     day = _series_day(start, anchor)
-    month = start.month if rule.freq == rr.YEARLY else None
+    month = start.month if rule.freq == YEARLY else None
     if day <= 28:
         return month, (day,), None
     return month, tuple(range(28, day + 1)), -1

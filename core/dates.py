@@ -374,3 +374,15 @@ def _local_moment(moment: datetime, now: datetime) -> datetime:
 def _wall(now: datetime) -> datetime:
     """Now as local wall-clock time without an offset, to compare with stored dues."""
     return now.replace(tzinfo=None, second=0, microsecond=0)
+
+
+def due_moment(value: str, now: datetime) -> datetime:
+    """A stored due (or wait, scheduled, until) as local wall-clock time; a date is its midnight."""
+    if len(value) <= 10:
+        return datetime.combine(date.fromisoformat(value), time())
+    return _local_moment(datetime.fromisoformat(value), now)
+
+
+def wall_clock(now: datetime) -> datetime:
+    """Now as the wall-clock time stored dues are compared with (no offset, whole minutes)."""
+    return _wall(now)

@@ -2,15 +2,26 @@
 
 Records are kept as the JSON objects they were read as, so fields this version does not know
 survive every save and an invalid record is kept verbatim. `Task` is a typed view of a valid one.
+
+The fields of issue 9 (`project`, `annotations`, `wait`, `scheduled`, `start`, `depends`, `parent`,
+`recur`, `until`, `series`) are optional: absent or null means unset, and `to_record` writes one
+only when it is set, so records of older versions, hand-written ones and (later) Taskwarrior and
+iCalendar imports, where absent means unset, read alike and records stay small. They are read
+leniently (any text where a format is not needed) but a wrong type makes the record invalid, with
+the field named. `series` is the id every occurrence of one recurring task shares (a uuid of its
+own, not any task's); `parent` and `depends` hold uuids, never ids, so they survive a renumbering.
 """
 
 from __future__ import annotations
 
 import uuid as uuidlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from core.dates import due_moment, wall_clock
+from core.recurrence import check_rule
 from core.vocabulary import DEFAULT_PRIORITY, PRIORITIES, check_tags, clean_text, parse_priority
 
 FORMAT_NAME = "tasksafe"
@@ -32,6 +43,17 @@ class InvalidRecord(ValueError):
     """A record that cannot be a task; the message says why."""
 
 
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """A dated note on a task: `entry` is when it was written (UTC ISO), `text` the note."""
+
+    entry: str
+    text: str
+
+    def to_record(self) -> Record:
+        return {"entry": self.entry, "text": self.text}
+
+
 @dataclass(slots=True)
 class Task:
     """A typed view of one valid task record."""
@@ -48,6 +70,16 @@ class Task:
     created: str | None = None
     modified: str | None = None
     completed: str | None = None
+    project: str | None = None  # dotted: `home.garden` is inside `home`
+    annotations: list[Annotation] = field(default_factory=list)
+    wait: str | None = None  # hidden until then; stored like `due`
+    scheduled: str | None = None  # not to be started before; stored like `due`
+    start: str | None = None  # UTC time it was started: active while set
+    depends: list[str] = field(default_factory=list)  # uuids of tasks to be done first
+    parent: str | None = None  # uuid of the task this is a subtask of
+    recur: str | None = None  # a rule's normalised text (core.recurrence.check_rule)
+    until: str | None = None  # the last due a recurrence may reach; stored like `due`
+    series: str | None = None  # the id every occurrence of a recurring task shares
     raw: Record = field(
         default_factory=dict, repr=False, compare=False
     )  # as stored, unknown fields too
@@ -55,6 +87,39 @@ class Task:
     @property
     def done(self) -> bool:
         return self.status == "done"
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def is_active(self) -> bool:
+        """Started and not yet done."""
+        return self.start is not None and self.pending
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.recur is not None
+
+    def is_waiting(self, now: datetime) -> bool:
+        """Pending and hidden until `wait`, which has not come yet (now is local time)."""
+        return self.pending and self.wait is not None and _before(now, self.wait)
+
+    def is_scheduled_later(self, now: datetime) -> bool:
+        """Scheduled to start at a time that has not come yet."""
+        return self.scheduled is not None and _before(now, self.scheduled)
+
+    def is_ready(self, now: datetime, blocked: bool = False) -> bool:
+        """Pending, not waiting, its scheduled time reached (or none), not blocked.
+
+        Whether it is blocked depends on other tasks: see core.urgency.dependency_states.
+        """
+        return (
+            self.pending
+            and not blocked
+            and not self.is_waiting(now)
+            and not self.is_scheduled_later(now)
+        )
 
     @classmethod
     def from_record(cls, rec: Any) -> Task:
@@ -74,10 +139,39 @@ class Task:
             created=_optional_str(rec, "created"),
             modified=_optional_str(rec, "modified"),
             completed=_optional_str(rec, "completed"),
+            project=_optional_text(rec, "project"),
+            annotations=_annotations(rec.get("annotations")),
+            wait=_optional_date(rec, "wait"),
+            scheduled=_optional_date(rec, "scheduled"),
+            start=_optional_text(rec, "start"),
+            depends=_uuids(rec.get("depends")),
+            parent=_optional_text(rec, "parent"),
+            recur=_optional_text(rec, "recur"),
+            until=_optional_date(rec, "until"),
+            series=_optional_text(rec, "series"),
             raw=rec,
         )
 
     def to_record(self) -> Record:
+        """The stored record; an optional field of issue 9 only when it is set."""
+        return self._base_record() | self._optional_fields()
+
+    def _optional_fields(self) -> Record:
+        values: Record = {
+            "project": self.project,
+            "annotations": [a.to_record() for a in self.annotations],
+            "wait": self.wait,
+            "scheduled": self.scheduled,
+            "start": self.start,
+            "depends": list(self.depends),
+            "parent": self.parent,
+            "recur": self.recur,
+            "until": self.until,
+            "series": self.series,
+        }
+        return {k: v for k, v in values.items() if v is not None and v != []}
+
+    def _base_record(self) -> Record:
         return {
             "id": self.id,
             "uuid": self.uuid,
@@ -115,6 +209,49 @@ def _optional_str(rec: Record, key: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise InvalidRecord(f"{key} must be text or null, not {type(value).__name__}")
     return value
+
+
+def _optional_text(rec: Record, key: str) -> str | None:
+    """An optional field of issue 9: absent, null and "" are unset."""
+    return _optional_str(rec, key) or None
+
+
+def _optional_date(rec: Record, key: str) -> str | None:
+    value = rec.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not is_iso_due(value):
+        raise InvalidRecord(f"{key} must be an ISO date or date and time, not {value!r:.40}")
+    return value
+
+
+def _annotations(value: Any) -> list[Annotation]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidRecord(f"annotations must be a list, not {type(value).__name__}")
+    notes = []
+    for note in value:
+        if not isinstance(note, dict):
+            raise InvalidRecord(f"an annotation must be an object, not {type(note).__name__}")
+        entry, text = note.get("entry"), note.get("text")
+        if not isinstance(entry, str) or not isinstance(text, str):
+            raise InvalidRecord("an annotation needs an entry time and a text, both text")
+        notes.append(Annotation(entry, text))
+    return notes
+
+
+def _uuids(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(u, str) and u for u in value):
+        raise InvalidRecord("depends must be a list of task uuids (non-empty texts)")
+    return list(value)
+
+
+def _before(now: datetime, stored: str) -> bool:
+    """Whether `now` (local time) is before a stored due-like value."""
+    return wall_clock(now) < due_moment(stored, now)
 
 
 def _name(rec: Record) -> str:
@@ -174,11 +311,56 @@ def check_name(name: str) -> str:
 
 
 def check_due(value: str | None) -> str | None:
+    return check_date(value, "due")
+
+
+MAX_PROJECT = 100
+_PROJECT_RULE = "dotted words like home.garden: no spaces, no empty part"
+
+
+def check_project(value: str | None) -> str | None:
+    """A project as stored (`home.garden`), case kept; None or "" clears it."""
+    if value is None:
+        return None
+    project = clean_text(value).strip()
+    if not project:
+        return None
+    parts = project.split(".")
+    if len(project) > MAX_PROJECT or any(not p or any(c.isspace() for c in p) for p in parts):
+        raise ValueError(f"project {value!r:.50} must be {_PROJECT_RULE}")
+    return project
+
+
+def in_project(task_project: str | None, project: str) -> bool:
+    """Whether a task's project is `project` or inside it: `home.garden` is in `home`, not `ho`."""
+    if task_project is None:
+        return False
+    a, b = task_project.casefold(), project.casefold()
+    return a == b or a.startswith(b + ".")
+
+
+def check_annotation(text: str) -> str:
+    """The text of a note, cleaned; it cannot be empty."""
+    note = clean_text(text).strip()
+    if not note:
+        raise ValueError("a note needs some text")
+    return note
+
+
+def check_date(value: str | None, key: str = "due") -> str | None:
+    """A due-like field (`due`, `wait`, `scheduled`, `until`): an ISO date or date-time, or None."""
     if value is None or value == "":
         return None
-    if not is_iso_due(value):
-        raise ValueError(f"due must be an ISO date (2026-12-01) or date and time, not {value!r}")
+    if not isinstance(value, str) or not is_iso_due(value):
+        raise ValueError(f"{key} must be an ISO date (2026-12-01) or date and time, not {value!r}")
     return value
+
+
+def check_recur(value: str | None) -> str | None:
+    """A recurrence rule's normalised text (core.recurrence); None or "" clears it."""
+    if value is None or not value.strip():
+        return None
+    return check_rule(value)
 
 
 def new_record(
@@ -189,9 +371,27 @@ def new_record(
     due: str | None = None,
     description: str = "",
     comment: str = "",
+    *,
+    project: str | None = None,
+    wait: str | None = None,
+    scheduled: str | None = None,
+    recur: str | None = None,
+    until: str | None = None,
+    parent: str | None = None,
+    depends: Sequence[str] = (),
+    annotations: Sequence[str] = (),
+    series: str | None = None,
 ) -> Record:
-    """A fresh pending task record, its input checked and cleaned."""
+    """A fresh pending task record, its input checked and cleaned.
+
+    `parent` and `depends` are uuids (AppState resolves ids under the lock); `annotations` are
+    note texts, dated now. A recurring task needs a due and gets a new `series` unless given one.
+    """
     now = utc_now()
+    rule = check_recur(recur)
+    checked_due = check_due(due)
+    if rule is not None and checked_due is None:
+        raise ValueError("a recurring task needs a due date")
     return Task(
         id=task_id,
         uuid=str(uuidlib.uuid4()),
@@ -200,9 +400,18 @@ def new_record(
         comment=clean_text(comment),
         priority=parse_priority(priority),
         tags=check_tags(tags),
-        due=check_due(due),
+        due=checked_due,
         created=now,
         modified=now,
+        project=check_project(project),
+        annotations=[Annotation(now, check_annotation(t)) for t in annotations],
+        wait=check_date(wait, "wait"),
+        scheduled=check_date(scheduled, "scheduled"),
+        depends=list(dict.fromkeys(depends)),
+        parent=parent,
+        recur=rule,
+        until=check_date(until, "until"),
+        series=(series or str(uuidlib.uuid4())) if rule is not None else series,
     ).to_record()
 
 

@@ -1,4 +1,8 @@
-"""Chaos: 8 AppState writers and 8 CLI writers, SIGKILLed at random, lose no acknowledged task."""
+"""Chaos: 8 AppState writers and 8 CLI writers, SIGKILLed at random, lose no acknowledged task.
+
+Every writer leaves a trail (chaos_worker.py) saying where it was, so the kills that landed inside
+a save are counted apart from those in start-up, a lock wait or between adds.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from core.events import Event, Recovered
 from core.state import AppState
 from core.storage.document import decode
-from tests.helpers import MAIN, child_env
-from tests.reliability.conftest import ReliabilityReport
+from tests.helpers import child_env
+from tests.reliability.chaos_worker import OUTSIDE, where_it_died
+from tests.reliability.conftest import Recorder
 from tests.reliability.scenarios import DATA, temp_files
 
 WORKER = Path(__file__).with_name("chaos_worker.py")
@@ -23,6 +31,10 @@ WRITERS_PER_KIND = 8
 # Long enough for hundreds of kills inside `make test`; --reliability-report runs longer.
 SECONDS, HEAVY_SECONDS = 12.0, 40.0
 KILL_EVERY = (0.005, 0.08)  # seconds between kills, uniformly at random
+# Most of a writer's life is start-up and lock waits: half the kills aim at a save in progress
+# (the writer may have finished it by the time the signal lands; its trail tells).
+AIM_AT_SAVES = 0.5
+RUNS, INSIDE, ELSEWHERE = "chaos runs", "inside a save", "in a transaction before or after its save"
 
 
 @dataclass
@@ -32,6 +44,7 @@ class Writer:
     process: subprocess.Popen[bytes]
     out: Path
     err: Path
+    trail: Path
     kind: str  # "state" or "cli"
     name: str  # the CLI's task name; a state worker names its own tasks
     killed: bool = False
@@ -51,15 +64,16 @@ class Chaos:
     def spawn(self, kind: str) -> Writer:
         self.started += 1
         name = f"{kind}{self.started}"
-        out, err = self.directory / f"{name}.out", self.directory / f"{name}.err"
+        out, err, trail = (self.directory / f"{name}.{end}" for end in ("out", "err", "trail"))
         path = str(self.directory / DATA)
+        argv = [sys.executable, str(WORKER), str(trail), kind]
         if kind == "state":
-            argv = [sys.executable, str(WORKER), path, name]
+            argv += [path, name]
         else:
-            argv = [sys.executable, MAIN, "--file", path, "--lock-timeout", "120", "add", name]
+            argv += ["--file", path, "--lock-timeout", "120", "add", name]
         with open(out, "wb") as o, open(err, "wb") as e:
             process = subprocess.Popen(argv, stdout=o, stderr=e, env=self.env, cwd=self.directory)
-        return Writer(process, out, err, kind, name)
+        return Writer(process, out, err, trail, kind, name)
 
     def run(self, seconds: float) -> None:
         self.writers = [self.spawn(k) for k in ("state", "cli") for _ in range(WRITERS_PER_KIND)]
@@ -67,7 +81,7 @@ class Chaos:
         try:
             while time.monotonic() < deadline:
                 time.sleep(self.rng.uniform(*KILL_EVERY))  # the pace of the chaos, not a wait
-                self.kill(self.rng.choice(self.writers))
+                self.kill(self.victim())
                 self.replace_finished()
                 self.spot_orphans()
         finally:
@@ -76,6 +90,13 @@ class Chaos:
                 w.process.wait()
             self.finished += self.writers
         self.spot_orphans()
+
+    def victim(self) -> Writer:
+        """Any writer; every other time, one whose trail says it is saving, if one is."""
+        saving = [w for w in self.writers if _last_word(w.trail) == "S"]
+        if saving and self.rng.random() < AIM_AT_SAVES:
+            return self.rng.choice(saving)
+        return self.rng.choice(self.writers)
 
     def lone_kills(self, wanted: int, rounds: int) -> None:
         """Kill lone writers mid-stream until `wanted` of them left a temp file.
@@ -96,7 +117,7 @@ class Chaos:
             self.spot_orphans()
 
     def kill(self, w: Writer) -> None:
-        if w.process.poll() is None:
+        if not w.killed and w.process.poll() is None:  # a SIGKILLed child is one kill, dead or not
             w.process.send_signal(signal.SIGKILL)
             w.killed = True
             self.kills += 1
@@ -113,6 +134,10 @@ class Chaos:
         for name in temp_files(self.directory):
             if name.split(".")[3] in dead:
                 self.orphans.add(name)
+
+    def landed(self) -> Counter[str]:
+        """Where the kills landed, by each killed writer's last word."""
+        return Counter(where_it_died(_last_word(w.trail)) for w in self.finished if w.killed)
 
     def failures(self) -> list[str]:
         """Writers that died on their own with an error (a killed one may exit -9, a CLI 0)."""
@@ -138,6 +163,13 @@ class Chaos:
         return acked
 
 
+def _last_word(trail: Path) -> str:
+    try:
+        return trail.read_text()[-1:]
+    except FileNotFoundError:  # not started yet
+        return ""
+
+
 def _complete_lines(path: Path) -> list[str]:
     text = path.read_text()
     return text.split("\n")[:-1]  # a line cut short by SIGKILL is not an acknowledgement
@@ -153,9 +185,11 @@ def _backups_decode(directory: Path) -> list[str]:
     return bad
 
 
+@pytest.mark.reliability(RUNS)
 def test_sigkilled_writers_lose_no_acknowledged_task(
-    tmp_path: Path, reliability: ReliabilityReport, heavy: bool
+    tmp_path: Path, reliability: Recorder, heavy: bool
 ) -> None:
+    reliability.attempt(RUNS)
     seed = int(os.environ.get("CHAOS_SEED", time.time_ns() % 1_000_000))
     chaos = Chaos(tmp_path, random.Random(seed), child_env(tmp_path))
     chaos.run(HEAVY_SECONDS if heavy else SECONDS)
@@ -170,9 +204,14 @@ def test_sigkilled_writers_lose_no_acknowledged_task(
     records = state.snapshot.doc.records
     by_id = {t.id: t for t in state.tasks}
     lost = [i for i, (name, uuid) in acked.items() if not _kept(by_id.get(i), name, uuid)]
-    reliability.record("chaos kills survived", chaos.kills)
-    reliability.record("chaos tasks acknowledged", len(acked))
-    reliability.record("chaos tasks lost", len(lost))
+    landed = chaos.landed()
+    reliability.measure("chaos", "kills", chaos.kills)
+    reliability.measure("chaos", INSIDE, landed[INSIDE])
+    reliability.measure("chaos", "lost", len(lost))
+    for where in (ELSEWHERE, OUTSIDE):
+        reliability.measure("chaos, the other kills", where, landed[where])
+    reliability.measure("chaos tasks", "acknowledged", len(acked))
+    reliability.measure("chaos tasks", "orphaned temps", len(chaos.orphans))
     assert not lost, f"{where} acknowledged but missing: {lost[:20]}"
     assert not any(isinstance(e, Recovered) for e in events), f"{where} the file was damaged"
     assert state.problems == (), f"{where} {state.problems[:5]}"
@@ -180,10 +219,11 @@ def test_sigkilled_writers_lose_no_acknowledged_task(
     assert state.snapshot.doc.next_id > max(by_id, default=0)
     assert not _backups_decode(tmp_path), _backups_decode(tmp_path)
     assert chaos.kills > 100 and len(acked) > 100, f"{where} too little chaos to mean anything"
+    assert landed[INSIDE] >= 10, f"{where} too few kills inside a save: {landed}"
     assert chaos.orphans, f"{where} no killed writer left a temp file to clean up"
 
     state.add_task("after the chaos")
-    reliability.record("chaos temp files cleaned", len(chaos.orphans))
+    reliability.measure("chaos tasks", "left after the next save", len(temp_files(tmp_path)))
     assert temp_files(tmp_path) == [], f"{where} the next transaction left {temp_files(tmp_path)}"
 
 

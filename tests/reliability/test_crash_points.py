@@ -18,7 +18,7 @@ import pytest
 
 from core.state import AppState
 from tests.helpers import child_env
-from tests.reliability.conftest import ReliabilityReport
+from tests.reliability.conftest import Recorder
 from tests.reliability.crash_child import CRASH_EXIT
 from tests.reliability.scenarios import (
     DATA,
@@ -124,30 +124,32 @@ class CrashRun:
         return not temp_files(directory) and len(again.snapshot.doc.records) == before + 1
 
 
-def never_goes_back(outcomes: list[Outcome]) -> list[str]:
+def never_goes_back(outcomes: list[Outcome]) -> dict[CrashPoint, str]:
     """Once a crash point gives the new state, every later step of that kind must too."""
-    errors = []
+    errors = {}
     for how in ("exit", "kill"):
         seen_new = False
         for o in (o for o in outcomes if o.point.how == how):
             if seen_new and o.state == "old":
-                errors.append(f"{o.point}: back to the old state after the new one")
+                errors[o.point] = "back to the old state after the new one"
             seen_new = seen_new or o.state == "new"
     return errors
 
 
+@pytest.mark.reliability("crash points")
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=scenario_ids())
 def test_every_crash_point_leaves_the_old_or_the_new_state(
-    scenario: Scenario, tmp_path: Path, reliability: ReliabilityReport
+    scenario: Scenario, tmp_path: Path, reliability: Recorder
 ) -> None:
     run = CrashRun(scenario, tmp_path)
     assert run.old != run.new, "the transaction must change something"
     points = crash_points(run.steps)
+    reliability.attempt("crash points", len(points))
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         outcomes = list(pool.map(run.check, points))
-    unsafe = [f"{o.point}: {o.state}" for o in outcomes if not o.safe]
-    unsafe += never_goes_back(outcomes)
-    reliability.record("crash points safe", len(points) - len(unsafe), len(points))
-    assert not unsafe, f"{scenario.name}, steps {run.steps}:\n" + "\n".join(unsafe)
+    unsafe = {o.point: o.state for o in outcomes if not o.safe} | never_goes_back(outcomes)
+    reliability.fail("crash points", len(unsafe))
+    report = [f"{point}: {why}" for point, why in unsafe.items()]
+    assert not unsafe, f"{scenario.name}, steps {run.steps}:\n" + "\n".join(report)
     # Both outcomes must occur, or the crash points are not where the transaction happens.
     assert {o.state for o in outcomes} == {"old", "new"}

@@ -29,14 +29,13 @@ import pexpect
 import pytest
 
 from tests.helpers import MAIN, ROOT, child_env
-from tests.reliability.conftest import ReliabilityReport
 from tests.reliability.recording_fs import Disk, snapshot
 from tests.reliability.scenarios import DATA, temp_files
 
 NOBODY = 65534
 TIMEOUT = 30
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|[\x08\r]")
-pytestmark = pytest.mark.root
+pytestmark = [pytest.mark.root, pytest.mark.reliability("faults")]
 
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -320,7 +319,7 @@ def stored_names(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("kind", SESSIONS)
 def test_a_fault_mid_session_fails_one_add_cleanly_and_the_next_works(
-    fault: Fault, kind: str, reliability: ReliabilityReport
+    fault: Fault, kind: str
 ) -> None:
     session: Session = SESSIONS[kind](fault)
     try:
@@ -344,4 +343,3 @@ def test_a_fault_mid_session_fails_one_add_cleanly_and_the_next_works(
         "also before",
         "after the fault",
     ]
-    reliability.record("faults handled", 1, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,13 @@ from core.events import Event, Recovered
 from core.state import AppState
 from core.storage.document import decode
 from tests.helpers import run_cli
-from tests.reliability.conftest import ReliabilityReport
+from tests.reliability.conftest import Recorder
 from tests.reliability.recording_fs import Disk, snapshot
 from tests.reliability.scenarios import DATA, LEGACY_RECORDS
 
+DAMAGED = "damaged files"
+VERDICTS = ("refused", "recovered", "loaded", "loaded with problems")
+pytestmark = pytest.mark.reliability(DAMAGED)
 BOM = b"\xef\xbb\xbf"
 FIELDS = ("id", "uuid", "name", "description", "comment", "priority", "tags", "status", "due",
           "created", "modified", "completed")  # fmt: skip
@@ -58,7 +62,9 @@ def real_files(tmp_path_factory: pytest.TempPathFactory) -> Disk:
 
 
 def records_in(data: bytes) -> list[Any]:
-    """The records a JSON reader other than ours finds in the bytes."""
+    """The records a JSON reader other than ours finds in the bytes (an empty file has none)."""
+    if not data.strip():
+        return []
     value = json.loads(data.removeprefix(BOM).decode("utf-8"))
     return value if isinstance(value, list) else value["tasks"]
 
@@ -69,21 +75,49 @@ class DamageCheck:
 
     root: Path
     backups: Disk
+    recorder: Recorder
+    tried: int = 0  # also names the directories: `case-<n>`
     verdicts: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def tried(self) -> int:
-        return sum(self.verdicts.values())
-
-    def check(self, damaged: bytes, with_backups: bool = False) -> str:
-        directory = self.root / f"case-{self.tried}"
-        directory.mkdir()
-        for name, data in (self.backups if with_backups else {}).items():
-            (directory / name).write_bytes(data)
-        (directory / DATA).write_bytes(damaged)
-        verdict = self._verdict(directory, damaged)
-        self.verdicts[verdict] = self.verdicts.get(verdict, 0) + 1
+    def check(
+        self, damaged: bytes, with_backups: bool = False, expect: str | tuple[str, ...] = ()
+    ) -> str:
+        """The verdict on one damaged file; counted before it is checked, failed if it raises."""
+        with self.case():
+            directory = self.root / f"case-{self.tried - 1}"
+            directory.mkdir()
+            for name, data in (self.backups if with_backups else {}).items():
+                (directory / name).write_bytes(data)
+            (directory / DATA).write_bytes(damaged)
+            verdict = self._verdict(directory, damaged)
+            wanted = (expect,) if isinstance(expect, str) else expect
+            assert not wanted or verdict in wanted, (
+                f"{verdict}, not {' or '.join(wanted)}: {len(damaged)} bytes {damaged[:40]!r}"
+                f"{' with backups' if with_backups else ''}"
+            )
+            self.tally(verdict)
         return verdict
+
+    @contextmanager
+    def case(self) -> Iterator[None]:
+        """One more damaged file: counted now, before its assertions; failed if they raise."""
+        self.tried += 1
+        self.recorder.attempt(DAMAGED)
+        with self.blame_last():
+            yield
+
+    @contextmanager
+    def blame_last(self) -> Iterator[None]:
+        """Assertions about the file tried last: if they fail, that file failed."""
+        try:
+            yield
+        except Exception:
+            self.recorder.fail(DAMAGED)
+            raise
+
+    def tally(self, verdict: str) -> None:
+        self.verdicts[verdict] = self.verdicts.get(verdict, 0) + 1
+        self.recorder.measure(DAMAGED, verdict, 1)
 
     def _verdict(self, directory: Path, damaged: bytes) -> str:
         before = snapshot(directory)
@@ -98,7 +132,9 @@ class DamageCheck:
         recovered = [e for e in events if isinstance(e, Recovered)]
         if recovered:
             assert Path(recovered[0].corrupt_copy).read_bytes() == damaged
-            assert state.snapshot.doc == decode(before[Path(recovered[0].backup).name])
+            backup, doc = decode(before[Path(recovered[0].backup).name]), state.snapshot.doc
+            assert (doc.records, doc.extra) == (backup.records, backup.extra), "not the backup"
+            assert doc.next_id >= backup.next_id, "recovery moved next_id back: an id reused"
             return "recovered"
         assert snapshot(directory) == before, "loading wrote to the directory"
         assert len(tasks) + len(state.problems) == len(records_in(damaged)), "a record vanished"
@@ -106,13 +142,11 @@ class DamageCheck:
 
 
 @pytest.fixture
-def damage(
-    real_files: Disk, tmp_path: Path, reliability: ReliabilityReport
-) -> Iterator[DamageCheck]:
+def damage(real_files: Disk, tmp_path: Path, reliability: Recorder) -> DamageCheck:
     backups = {n: d for n, d in real_files.items() if n != DATA}
-    check = DamageCheck(tmp_path, backups)
-    yield check
-    reliability.record("damaged files tried", check.tried)
+    for verdict in VERDICTS:  # the table lists them in this order
+        reliability.measure(DAMAGED, verdict, 0)
+    return DamageCheck(tmp_path, backups, reliability)
 
 
 def examples(heavy: bool) -> settings:
@@ -134,11 +168,12 @@ def test_every_truncation_is_refused_or_recovered(
     assert 2000 < len(data) < 4000 and data.endswith(b"}\n")
     whole = len(data) - 1  # without its final newline the file is still whole
     for cut in range(len(data)):
-        expected = "loaded" if cut == whole else "refused"
-        assert damage.check(data[:cut]) == expected, cut
+        # An empty file with no backup has nothing to lose: it is an empty list (issue 16).
+        expected = "loaded" if cut in (0, whole) else "refused"
+        damage.check(data[:cut], expect=expected)
     # With backups every cut is recovered; under plain pytest every 7th, to stay fast.
     for cut in range(0, whole, 1 if heavy else 7):
-        assert damage.check(data[:cut], with_backups=True) == "recovered", cut
+        damage.check(data[:cut], with_backups=True, expect="recovered")
 
 
 def test_random_byte_flips(real_files: Disk, damage: DamageCheck, heavy: bool) -> None:
@@ -183,10 +218,11 @@ def test_invalid_utf8_nul_bytes_and_boms_anywhere(
 
 def test_whole_file_damage(real_files: Disk, damage: DamageCheck) -> None:
     data = real_files[DATA]
-    assert damage.check(BOM + data) == "loaded"  # an editor's BOM is not content
+    damage.check(BOM + data, expect="loaded")  # an editor's BOM is not content
+    for empty in (b"", b"\n  \n"):  # nothing to lose without a backup; damage with one
+        damage.check(empty, expect="loaded")
+        damage.check(empty, with_backups=True, expect="recovered")
     cases = {
-        b"": "refused",
-        b"\n  \n": "refused",
         b"\0" * len(data): "refused",  # what some file systems leave after a power cut
         BOM: "refused",
         BOM + BOM + data: "refused",
@@ -202,8 +238,8 @@ def test_whole_file_damage(real_files: Disk, damage: DamageCheck) -> None:
         b"[]": "loaded",  # the original app's empty list
     }
     for damaged, verdict in cases.items():
-        assert damage.check(damaged) == verdict, damaged[:40]
-        assert damage.check(damaged, with_backups=True) == verdict.replace("refused", "recovered")
+        damage.check(damaged, expect=verdict)
+        damage.check(damaged, with_backups=True, expect=verdict.replace("refused", "recovered"))
 
 
 # --- valid JSON, wrong content ---
@@ -226,12 +262,13 @@ def saved_records(path: Path) -> list[Any]:
 
 def check_kept_after_a_save(damage: DamageCheck, damaged: bytes) -> None:
     """The file loads with a report, and an add keeps every record exactly as it was."""
-    assert damage.check(damaged) in ("loaded", "loaded with problems")
+    damage.check(damaged, expect=("loaded", "loaded with problems"))
     path = damage.root / f"case-{damage.tried - 1}" / DATA
-    before = records_in(damaged)
-    AppState(path).add_task("a save after loading a strange file")
-    after = saved_records(path)
-    assert after[:-1] == before and after[-1]["name"] == "a save after loading a strange file"
+    with damage.blame_last():
+        before = records_in(damaged)
+        AppState(path).add_task("a save after loading a strange file")
+        after = saved_records(path)
+        assert after[:-1] == before and after[-1]["name"] == "a save after loading a strange file"
 
 
 def test_wrong_types_in_every_field_are_reported_and_kept(
@@ -291,7 +328,7 @@ def test_legacy_records_with_wrong_types_are_all_kept(damage: DamageCheck) -> No
     for key in ("id", "name", "comment", "description", "priority", "tag"):
         for value in WRONG_VALUES:
             bad = [*LEGACY_RECORDS[:1], {**LEGACY_RECORDS[1], key: value}, *LEGACY_RECORDS[2:]]
-            assert damage.check(json.dumps(bad).encode()).startswith("loaded")
+            damage.check(json.dumps(bad).encode(), expect=("loaded", "loaded with problems"))
 
 
 def test_duplicate_ids_and_uuids_are_reported_and_never_reused(
@@ -304,8 +341,9 @@ def test_duplicate_ids_and_uuids_are_reported_and_never_reused(
         damaged = envelope([*records, dup], next_id=1)
         check_kept_after_a_save(damage, damaged)
         path = damage.root / f"case-{damage.tried - 1}" / DATA
-        ids = [r["id"] for r in saved_records(path)]
-        assert ids[-1] > max(ids[:-1]), "a new task reused an id"
+        with damage.blame_last():
+            ids = [r["id"] for r in saved_records(path)]
+            assert ids[-1] > max(ids[:-1]), "a new task reused an id"
 
 
 def test_bad_envelopes_are_recovered_or_refused(real_files: Disk, damage: DamageCheck) -> None:
@@ -319,15 +357,15 @@ def test_bad_envelopes_are_recovered_or_refused(real_files: Disk, damage: Damage
     for name, values in bad_fields.items():
         for value in values:
             damaged = envelope(records, **{name: value})
-            assert damage.check(damaged) == "refused", (name, value)
-            assert damage.check(damaged, with_backups=True) == "recovered", (name, value)
+            damage.check(damaged, expect="refused")
+            damage.check(damaged, with_backups=True, expect="recovered")
 
 
 def test_a_newer_version_is_refused_even_with_backups(
     real_files: Disk, damage: DamageCheck
 ) -> None:
     newer = envelope(good_records(real_files), version=2)
-    assert damage.check(newer, with_backups=True) == "refused"  # never "recover" a newer file
+    damage.check(newer, with_backups=True, expect="refused")  # never "recover" a newer file
 
 
 def check_huge(damage: DamageCheck, records: list[Any], huge: tuple[Any, ...]) -> None:
@@ -368,15 +406,16 @@ def test_a_number_no_float_can_hold_is_never_silently_changed(
     """It loads, but a save (which would write it back as null) is refused and changes nothing."""
     records = good_records(real_files)
     damaged = envelope(records).replace(b'"priority": 3', b'"priority": 3, "x": ' + literal, 1)
-    assert damage.check(damaged) in ("loaded", "loaded with problems")
+    damage.check(damaged, expect=("loaded", "loaded with problems"))
     path = damage.root / f"case-{damage.tried - 1}" / DATA
-    with pytest.raises(StorageError, match="fix it by hand") as exc:
-        AppState(path).add_task("would drop the number")
-    assert literal.decode() in str(exc.value) and "nothing was changed" in str(exc.value)
-    assert path.read_bytes() == damaged
-    r = run_cli(path, "add", "from the command line")
-    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
-    assert path.read_bytes() == damaged
+    with damage.blame_last():
+        with pytest.raises(StorageError, match="fix it by hand") as exc:
+            AppState(path).add_task("would drop the number")
+        assert literal.decode() in str(exc.value) and "nothing was changed" in str(exc.value)
+        assert path.read_bytes() == damaged
+        r = run_cli(path, "add", "from the command line")
+        assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+        assert path.read_bytes() == damaged
 
 
 def nested(depth: int) -> str:
@@ -386,9 +425,9 @@ def nested(depth: int) -> str:
 def test_deep_nesting_is_refused_or_recovered(real_files: Disk, damage: DamageCheck) -> None:
     records = good_records(real_files)
     deep = envelope(records).replace(b'"id": 1,', f'"x": {nested(10_000)}, "id": 1,'.encode(), 1)
-    assert damage.check(deep) == "refused"
-    assert damage.check(deep, with_backups=True) == "recovered"
-    assert damage.check(nested(10_000).encode()) == "refused"
+    damage.check(deep, expect="refused")
+    damage.check(deep, with_backups=True, expect="recovered")
+    damage.check(nested(10_000).encode(), expect="refused")
     check_kept_after_a_save(damage, envelope([{**records[0], "x": json.loads(nested(200))}]))
 
 
@@ -399,20 +438,21 @@ def test_nesting_near_the_decoders_limits_is_saved_or_refused_whole(
     and 1024 (orjson's reader) levels, an add either keeps the record or refuses the file."""
     records = good_records(real_files)
     for depth in (254, 256, 900, 990, 1010, 1023, 1025):
-        path = damage.root / f"deep-{depth}" / DATA
-        path.parent.mkdir()
-        text = json.dumps([{**records[0], "x": "DEEP"}]).replace('"DEEP"', nested(depth))
-        path.write_text('{"format": "tasksafe", "version": 1, "tasks": ' + text + "}")
-        before = path.read_bytes()
-        done = run_cli(path, "add", "after the deep record")
-        assert "unexpected" not in done.stderr and "Traceback" not in done.stderr, done.stderr
-        if done.returncode == 4:
-            assert path.read_bytes() == before and "untouched" in done.stderr
-        else:
-            assert done.returncode == 0, done.stderr
-            kept = records_in(path.read_bytes())[0]["x"]
-            assert json.dumps(kept) == nested(depth).replace("][", "], [")
-        damage.verdicts["deep"] = damage.verdicts.get("deep", 0) + 1
+        with damage.case():
+            path = damage.root / f"deep-{depth}" / DATA
+            path.parent.mkdir()
+            text = json.dumps([{**records[0], "x": "DEEP"}]).replace('"DEEP"', nested(depth))
+            path.write_text('{"format": "tasksafe", "version": 1, "tasks": ' + text + "}")
+            before = path.read_bytes()
+            done = run_cli(path, "add", "after the deep record")
+            assert "unexpected" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+            if done.returncode == 4:
+                assert path.read_bytes() == before and "untouched" in done.stderr
+            else:
+                assert done.returncode == 0, done.stderr
+                kept = records_in(path.read_bytes())[0]["x"]
+                assert json.dumps(kept) == nested(depth).replace("][", "], [")
+            damage.tally("refused" if done.returncode == 4 else "loaded")
 
 
 def test_a_directory_where_the_file_should_be_is_refused_and_left_alone(
@@ -428,7 +468,7 @@ def test_a_directory_where_the_file_should_be_is_refused_and_left_alone(
         assert done.returncode != 0 and "Traceback" not in done.stderr
         assert done.stderr.count("\n") == 1 and "is a directory" in done.stderr
     assert [p.name for p in path.iterdir()] == ["inside"]
-    damage.verdicts["refused"] = 1
+    damage.tally("refused")
 
 
 def test_a_directory_where_the_file_should_be_exits_4(tmp_path: Path) -> None:
@@ -453,16 +493,17 @@ def test_the_cli_refuses_a_damaged_file_with_exit_4_and_leaves_it(
 ) -> None:
     data = real_files[DATA]
     for n, damaged in enumerate(
-        (data[: len(data) // 2], b"", b"\0" * 100, nested(10_000).encode())
+        (data[: len(data) // 2], b"{", b"\0" * 100, nested(10_000).encode())
     ):
-        path, before = cli_case(tmp_path / f"cli-{n}", damaged, {})
-        for args in (("list", "--all", "--json"), ("add", "not saved")):
-            done = run_cli(path, *args)
-            assert done.returncode == 4, done.stderr
-            assert done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
-            assert done.stderr.startswith("error:") and "untouched" in done.stderr
-            assert snapshot(path.parent) == before
-        damage.verdicts["refused"] = damage.verdicts.get("refused", 0) + 1
+        with damage.case():
+            path, before = cli_case(tmp_path / f"cli-{n}", damaged, {})
+            for args in (("list", "--all", "--json"), ("add", "not saved")):
+                done = run_cli(path, *args)
+                assert done.returncode == 4, done.stderr
+                assert done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+                assert done.stderr.startswith("error:") and "untouched" in done.stderr
+                assert snapshot(path.parent) == before
+            damage.tally("refused")
 
 
 def test_the_cli_recovers_from_a_backup_and_says_so(
@@ -478,7 +519,7 @@ def test_the_cli_recovers_from_a_backup_and_says_so(
     assert by_id == records_in(backups[f"{DATA}.backup"])
     (corrupt,) = path.parent.glob(f"{DATA}.corrupt-*")
     assert corrupt.read_bytes() == data[:1000]
-    damage.verdicts["recovered"] = 1
+    damage.tally("recovered")
 
 
 def test_the_cli_lists_a_file_with_invalid_records_and_keeps_them(
@@ -496,7 +537,7 @@ def test_the_cli_lists_a_file_with_invalid_records_and_keeps_them(
     assert len(json.loads(done.stdout)) == len(records)
     assert run_cli(path, "add", "one more").returncode == 0
     assert saved_records(path)[: len(records) + 3] == [*records, *odd]
-    damage.verdicts["loaded with problems"] = 1
+    damage.tally("loaded with problems")
 
 
 @pytest.mark.slow
@@ -509,4 +550,4 @@ def test_a_50_mb_name_loads_lists_and_saves(tmp_path: Path, damage: DamageCheck)
     assert json.loads(done.stdout)[0]["name"] == huge
     assert run_cli(path, "add", "next to a huge one").returncode == 0
     assert [len(r["name"]) for r in saved_records(path)] == [len(huge), len("next to a huge one")]
-    damage.verdicts["loaded"] = 1
+    damage.tally("loaded")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import ReliabilityReport
+from tests.reliability.conftest import Recorder
 from tests.reliability.recording_fs import (
     Disk,
     NoDirFsync,
@@ -36,6 +36,7 @@ from tests.reliability.scenarios import (
 )
 
 RECOVERY = next(s for s in SCENARIOS if s.recovers)
+DISKS, TEETH = "power-loss disks", "power-loss checker teeth"
 
 
 @dataclass
@@ -71,6 +72,7 @@ class PowerCutCheck:
     keep: bytes | None = None  # bytes every disk must still hold somewhere (damaged data)
     outcomes: dict[tuple[tuple[str, bytes], ...], str] = field(default_factory=dict)
     violations: dict[str, None] = field(default_factory=dict)  # ordered, without repeats
+    bad_disks: set[tuple[tuple[str, bytes], ...]] = field(default_factory=set)
 
     def every_power_cut(self, ordered: bool = False) -> PowerCutCheck:
         """Cuts after 0, 1, ... len(log) steps: old or new before the end, only new after it."""
@@ -90,6 +92,7 @@ class PowerCutCheck:
         if key not in self.outcomes:
             self.outcomes[key] = self._outcome(disk)
         if self.outcomes[key] not in allowed:
+            self.bad_disks.add(key)
             files = ", ".join(f"{n} ({len(d)} bytes)" for n, d in sorted(disk.items()))
             self.violations[f"{where}: a power cut can leave [{files}]: {self.outcomes[key]}"] = (
                 None
@@ -110,46 +113,54 @@ class PowerCutCheck:
     def report(self) -> str:
         return "\n".join(list(self.violations)[:20])
 
+    def count(self, reliability: Recorder) -> PowerCutCheck:
+        """Each distinct disk is one unit: failed when a power cut where it occurs breaks the rule."""
+        reliability.attempt(DISKS, len(self.outcomes))
+        reliability.fail(DISKS, len(self.bad_disks))
+        return self
 
+
+@pytest.mark.reliability(DISKS)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=scenario_ids())
 def test_every_power_cut_leaves_the_old_or_the_new_state(
-    scenario: Scenario, tmp_path: Path, reliability: ReliabilityReport
+    scenario: Scenario, tmp_path: Path, reliability: Recorder
 ) -> None:
     run = record_transaction(scenario, tmp_path)
     check = PowerCutCheck(tmp_path, run, allow_recovery=scenario.recovers).every_power_cut()
-    reliability.record("power-loss states checked", len(check.outcomes))
+    check.count(reliability)
     assert not check.violations, check.report()
     assert {"old", "new"} <= set(check.outcomes.values())
 
 
+@pytest.mark.reliability(DISKS)
 def test_an_ordered_journal_never_loses_the_damaged_bytes_recovery_quarantines(
-    tmp_path: Path, reliability: ReliabilityReport
+    tmp_path: Path, reliability: Recorder
 ) -> None:
     run = record_transaction(RECOVERY, tmp_path)
     check = PowerCutCheck(tmp_path, run, True, keep=run.initial[DATA])
-    check.every_power_cut(ordered=True)
-    reliability.record("power-loss states checked", len(check.outcomes))
+    check.every_power_cut(ordered=True).count(reliability)
     assert not check.violations, check.report()
 
 
-def test_any_power_cut_keeps_the_damaged_bytes_recovery_quarantines(tmp_path: Path) -> None:
+@pytest.mark.reliability(DISKS)
+def test_any_power_cut_keeps_the_damaged_bytes_recovery_quarantines(
+    tmp_path: Path, reliability: Recorder
+) -> None:
     run = record_transaction(RECOVERY, tmp_path)
     check = PowerCutCheck(tmp_path, run, True, keep=run.initial[DATA]).every_power_cut()
+    check.count(reliability)
     assert not check.violations, check.report()
 
 
 BROKEN = {"no temp-file fsync": NoTempFsync, "no directory fsync": NoDirFsync}
 
 
+@pytest.mark.reliability(TEETH)
 @pytest.mark.parametrize("broken", BROKEN.values(), ids=BROKEN.keys())
 @pytest.mark.parametrize("scenario", SCENARIOS[:2], ids=scenario_ids()[:2])
 def test_the_checker_catches_a_missing_fsync(
-    scenario: Scenario,
-    broken: type[RecordingOps],
-    tmp_path: Path,
-    reliability: ReliabilityReport,
+    scenario: Scenario, broken: type[RecordingOps], tmp_path: Path
 ) -> None:
     run = record_transaction(scenario, tmp_path, broken)
     check = PowerCutCheck(tmp_path, run).every_power_cut()
-    reliability.record("power-loss checker teeth", 1 if check.violations else 0, 1)
     assert check.violations, f"{broken.__doc__} and the checker found nothing"

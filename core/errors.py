@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -58,6 +59,46 @@ class FileLockTimeoutError(StorageError):
         self.path = path
         self.waited = waited
         self.holder = holder
+
+
+class LockLostError(StorageError):
+    """The lock file was removed or replaced while a save held it: another writer may be in."""
+
+    def __init__(self, path: str, lock_path: str) -> None:
+        super().__init__(
+            f"{path}'s lock file was removed or replaced while this save held it; nothing was "
+            f"changed (another program is deleting {os.path.basename(lock_path)}: stop it)"
+        )
+        self.path = path
+        self.lock_path = lock_path
+
+
+class LockFileNotRegularError(StorageError):
+    """`<file>.lock` is a symlink, a directory, a FIFO...: writing through it could hit anything.
+
+    A symlinked lock pointed at the data file once had its newest task overwritten (issue 16).
+    """
+
+    exit_code = EXIT_UNREADABLE
+
+    def __init__(self, lock_path: str, kind: str) -> None:
+        super().__init__(
+            f"{lock_path} is {kind}, not a lock file; tasksafe will not use it "
+            "(move it away: tasksafe creates a new one)"
+        )
+        self.lock_path = lock_path
+        self.kind = kind
+
+
+class LocksUnsupportedError(StorageError):
+    """flock is refused by the file system (ENOLCK, EOPNOTSUPP, ENOSYS): no writer can exclude."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path} is on a file system that does not support locks (e.g. some network mounts); "
+            "tasksafe cannot keep it safe there: move it to a local disk or use --file"
+        )
+        self.path = path
 
 
 class FileCorruptionError(StorageError):

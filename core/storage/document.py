@@ -3,6 +3,11 @@
 msgspec decodes (as fast as orjson, and exact for integers beyond 64 bits, which orjson 3.13 turns
 into lossy floats: ijl/orjson#308); orjson encodes (10k tasks in ~1 ms; json with indent takes
 41 ms). The stdlib json module is the fallback both ways for what they refuse but JSON allows.
+
+Both keep the last of two equal keys silently: a file with two "tasks" arrays (a bad hand edit or
+merge) loaded the second only, and the next save deleted the first one's tasks (issue 16). So a
+decode proves the text has no repeated key, in any object at any depth, cheaply (`_keys_unique`),
+and a file that repeats one is damaged: recovered from a backup, or refused.
 """
 
 from __future__ import annotations
@@ -87,19 +92,113 @@ def _loads(data: bytes, lossy: list[str]) -> Any:
         return value
 
     try:
-        return _without_gc(msgspec.json.Decoder(float_hook=number).decode, data)
+        value = _without_gc(msgspec.json.Decoder(float_hook=number).decode, data)
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as e:
-        fast_error = e
+        return _slow_loads(data, number, e)
+    if not _keys_unique(data, value):
+        _refuse_repeated_keys(data.decode("utf-8"))
+    return value
+
+
+def _slow_loads(data: bytes, number: Callable[[str], float], fast_error: Exception) -> Any:
+    """NaN, lone surrogate escapes and the like: JSON that msgspec refuses but Python reads."""
     try:
-        # NaN, lone surrogate escapes and the like: JSON that msgspec refuses but Python reads.
-        value = json.loads(data.decode("utf-8"), parse_float=number, parse_constant=number)
+        text = data.decode("utf-8")
+        value = json.loads(text, parse_float=number, parse_constant=number)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise UndecodableError(f"not valid JSON ({fast_error})") from None
     try:
         dumps(value)  # rare path: never accept a file that could not be saved again
     except UnencodableError:
         raise UndecodableError(f"nested too deeply to be saved again ({fast_error})") from None
+    _refuse_repeated_keys(text)
     return value
+
+
+def _keys_unique(data: bytes, value: Any) -> bool:
+    """True only if no object in `data` repeats a key (False: the exact check decides).
+
+    `value` holds every key the text holds unless one repeats. One orjson encode of it (a fifth of
+    the decode's time) proves there is none, either of two ways:
+    - the encoding is `data` itself, as for every file tasksafe wrote: an encoded dict repeats no key;
+    - or the colons agree. In JSON text every colon outside a string follows a key, and orjson writes
+      colons inside strings as they are, so the encoding holds as many colons as `data` unless a key
+      (and any colons in its value) was dropped. An escaped colon (\\u003a) would spoil the count,
+      so then the exact check decides.
+    """
+    try:
+        again = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    except (orjson.JSONEncodeError, TypeError):  # integers beyond 64 bits, nesting past 255
+        return False
+    tail = len(data) - len(again)
+    if tail in (0, 1) and data.startswith(again) and (tail == 0 or data.endswith(b"\n")):
+        return True
+    if b"\\u003a" in data or b"\\u003A" in data:
+        return False
+    return data.count(b":") == again.count(b":")
+
+
+class _Repeated(dict[str, Any]):
+    """What the exact check decodes an object that repeats `key` into."""
+
+    key = ""
+
+
+def _refuse_repeated_keys(text: str) -> None:
+    """Raise UndecodableError naming the first repeated key and where it is, if one repeats."""
+    try:
+        value = json.loads(text, object_pairs_hook=_object)
+    except RecursionError:
+        raise UndecodableError("nested too deeply to check for duplicate keys") from None
+    except ValueError as e:  # msgspec read it, json does not: the keys cannot be checked
+        raise UndecodableError(f"not valid JSON ({e})") from None
+    found = _first_repeated(value)
+    if found is not None:
+        key, where = found
+        raise UndecodableError(f"duplicate key {_quoted(key)} in {where}")
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    repeated = _Repeated(obj)
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            repeated.key = key
+            break
+        seen.add(key)
+    return repeated
+
+
+def _first_repeated(value: Any) -> tuple[str, str] | None:
+    """(key, where) of the outermost, first object that repeats a key; a loop: nesting may be deep."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, _Repeated):
+            return node.key, f"`{path}`" if path else "the envelope"
+        if isinstance(node, dict):
+            children = [(v, _member(path, k)) for k, v in node.items()]
+        elif isinstance(node, list):
+            children = [(v, f"{path}[{i}]") for i, v in enumerate(node)]
+        else:
+            continue
+        stack.extend(reversed(children))
+    return None
+
+
+def _member(path: str, key: str) -> str:
+    if not (key.isidentifier() and key.isascii()):
+        return f"{path}[{_quoted(key)}]"
+    return f"{path}.{key}" if path else key
+
+
+def _quoted(key: str) -> str:
+    """A key as JSON text, in ASCII and short: it goes into a one-line message."""
+    text = json.dumps(key)
+    return text if len(text) <= 40 else text[:36] + '..."'
 
 
 def _without_gc(decode: Callable[[bytes], Any], data: bytes) -> Any:

@@ -1,7 +1,12 @@
 """The writer lock: a dedicated `<file>.lock`, exclusive, non-blocking, polled until a timeout.
 
-The lock file is never replaced or deleted, so the lock always means the same inode; locking the
-data file itself (as the original plan did) stops excluding once that file is replaced.
+tasksafe never replaces or deletes the lock file, so the lock always means the same inode; locking
+the data file itself (as the original plan did) stops excluding once that file is replaced.
+Another program may still delete or replace it (a cleanup script, a sync tool, `git clean`); the next
+writer then locks a new inode and both write (measured: 46 of 98 acknowledged adds lost, issue 16).
+So a lock counts only while the path still names the locked inode: checked after flock, and again
+by `still_ours()` just before a save replaces the data file.
+
 On POSIX we call fcntl.flock directly, the same call portalocker makes there: importing portalocker
 costs 85 ms (importlib.metadata in its __about__), most of a one-shot command's budget. On Windows
 portalocker (msvcrt) takes the lock.
@@ -9,15 +14,23 @@ portalocker (msvcrt) takes the lock.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import platform
+import stat
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-from core.errors import FileLockTimeoutError, storage_error
+from core.errors import (
+    FileLockTimeoutError,
+    LockFileNotRegularError,
+    LockLostError,
+    LocksUnsupportedError,
+    storage_error,
+)
 
 # Polling starts fast (a save at 1k tasks takes ~2 ms) and backs off to stay cheap while waiting.
 _FIRST_POLL = 0.001
@@ -25,6 +38,31 @@ _MAX_POLL = 0.005  # short: a window polling slowly starves behind a busy writer
 _WAIT_REPORT_EVERY = 0.1
 
 OnWait = Callable[[str, float], None]
+
+# O_NOFOLLOW: a symlinked lock file once made us overwrite the data file it pointed to (issue 16).
+# O_NONBLOCK: a FIFO or a device named .lock opens at once, to be refused, instead of hanging.
+# Never O_TRUNC: a lock file is only written once it is locked (its holder's line is in it).
+_OPEN_FLAGS = (
+    os.O_RDWR
+    | os.O_CREAT
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+# What flock says on a file system that cannot lock (NFS without lockd, some FUSE mounts).
+_NO_LOCKS = frozenset(
+    getattr(errno, name)
+    for name in ("ENOLCK", "EOPNOTSUPP", "ENOTSUP", "ENOSYS")
+    if hasattr(errno, name)
+)
+_KINDS = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def try_lock(fd: int) -> bool:
@@ -86,12 +124,23 @@ def holder_info() -> dict[str, Any]:
 def describe_holder(lock_path: str) -> str:
     """'pid 4242 `python main.py` on host, for 1.2 s' from the lock file, or 'another process'."""
     try:
-        with open(lock_path, "rb") as f:
-            info = json.loads(f.read(4096) or b"{}")
+        info = json.loads(_read_lock_file(lock_path) or b"{}")
         held = time.time() - float(info["since"])
         return f"pid {info['pid']} `{info['command']}` on {info['host']}, for {held:.1f} s"
     except (OSError, ValueError, KeyError, TypeError):
         return "another process"
+
+
+def _read_lock_file(lock_path: str) -> bytes:
+    """The start of a regular lock file; never through a link, never waiting on a FIFO."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(lock_path, flags | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        return os.read(fd, 4096)
+    finally:
+        os.close(fd)
 
 
 class FileLock:
@@ -103,41 +152,71 @@ class FileLock:
         self.on_wait = on_wait
         self._fd: int | None = None
 
-    def acquire(self) -> None:
-        fd = _open_lock_file(self.lock_path)
-        try:
-            self._wait_for(fd)
-            _write_holder(fd)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
+    @property
+    def data_path(self) -> str:
+        return self.lock_path.removesuffix(".lock")
 
-    def _wait_for(self, fd: int) -> None:
+    def acquire(self) -> None:
         start = time.monotonic()
+        while True:
+            fd = _open_lock_file(self.lock_path)
+            try:
+                self._wait_for(fd, start)
+                if _names(self.lock_path, fd):
+                    _write_holder(fd)  # only now: never write into a lock file we do not hold
+                    self._fd = fd
+                    return
+            except BaseException:
+                os.close(fd)
+                raise
+            # Removed or replaced since we opened it: its lock excludes nobody. Lock the new one.
+            _unlock_and_close(fd)
+            if time.monotonic() - start > self.timeout:
+                raise self._timeout(time.monotonic() - start)
+
+    def still_ours(self) -> bool:
+        """Whether the lock is held and `lock_path` still names the locked file.
+
+        False once another program removed or replaced the lock file: a newcomer may then hold
+        the lock on the new file, so a save must not replace the data file (see `verify`).
+        """
+        return self._fd is not None and _names(self.lock_path, self._fd)
+
+    def verify(self, path: str | None = None) -> None:
+        """Raise LockLostError (naming `path`, or the data file) unless `still_ours()`."""
+        if not self.still_ours():
+            raise LockLostError(path or self.data_path, self.lock_path)
+
+    def _wait_for(self, fd: int, start: float) -> None:
         poll = _FIRST_POLL
         next_report = start + _WAIT_REPORT_EVERY
-        while not try_lock(fd):
+        while not self._try_lock(fd):
             now = time.monotonic()
             waited = now - start
             if waited >= self.timeout:
-                raise FileLockTimeoutError(
-                    self.lock_path.removesuffix(".lock"), waited, describe_holder(self.lock_path)
-                )
+                raise self._timeout(waited)
             if self.on_wait is not None and now >= next_report:
                 self.on_wait(describe_holder(self.lock_path), waited)
                 next_report = now + _WAIT_REPORT_EVERY
             time.sleep(min(poll, max(self.timeout - waited, 0.0)))
             poll = min(poll * 2, _MAX_POLL)
 
+    def _try_lock(self, fd: int) -> bool:
+        try:
+            return try_lock(fd)
+        except OSError as e:
+            if e.errno in _NO_LOCKS:
+                raise LocksUnsupportedError(self.data_path) from e
+            raise storage_error(e, f"cannot take the lock {self.lock_path}") from e
+
+    def _timeout(self, waited: float) -> FileLockTimeoutError:
+        return FileLockTimeoutError(self.data_path, waited, describe_holder(self.lock_path))
+
     def release(self) -> None:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
-        try:
-            unlock(fd)
-        finally:
-            os.close(fd)
+        _unlock_and_close(fd)
 
     def __enter__(self) -> FileLock:
         self.acquire()
@@ -148,10 +227,52 @@ class FileLock:
 
 
 def _open_lock_file(lock_path: str) -> int:
+    """A descriptor of the regular file `lock_path` (created if missing); never a link's target."""
     try:
-        return os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+        fd = os.open(lock_path, _OPEN_FLAGS, 0o666)
     except OSError as e:
+        kind = unusable_lock_file(lock_path)
+        if kind is not None:  # a symlink (ELOOP), a directory (EISDIR), a socket (ENXIO)
+            raise LockFileNotRegularError(lock_path, kind) from None
         raise storage_error(e, f"cannot take the lock {lock_path}") from e
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # a FIFO or a device opens; it is still no lock file
+        os.close(fd)
+        raise LockFileNotRegularError(lock_path, _kind(mode))
+    return fd
+
+
+def unusable_lock_file(lock_path: str) -> str | None:
+    """What `lock_path` is when it exists but is no regular file ('a symbolic link'...), else None.
+
+    Every save refuses such a lock file (LockFileNotRegularError); doctor can say so up front.
+    """
+    try:
+        mode = os.lstat(lock_path).st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) else _kind(mode)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def _names(lock_path: str, fd: int) -> bool:
+    """Whether `lock_path` itself (not a link's target) is the file open as `fd`."""
+    try:
+        on_disk = os.lstat(lock_path)
+    except OSError:  # removed
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
+
+
+def _unlock_and_close(fd: int) -> None:
+    try:
+        unlock(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_holder(fd: int) -> None:

@@ -7,9 +7,18 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.model import Task
-from core.storage.document import Document, NewerVersionError, UndecodableError, decode, encode
+from core.storage.document import (
+    Document,
+    NewerVersionError,
+    UndecodableError,
+    decode,
+    encode,
+    loads,
+)
 
 
 def task(task_id: int, **extra: Any) -> dict[str, Any]:
@@ -203,3 +212,141 @@ def test_ids_and_find_ignore_records_whose_id_is_not_an_integer() -> None:
     assert doc.find(1) == task(1)
     assert doc.find(2) is None
     assert doc.allocate_id() == 2
+
+
+# --- repeated keys: msgspec and orjson keep the last one silently, so decode checks ---
+
+TASKS_TWICE = (
+    b'{"format": "tasksafe", "version": 1, "next_id": 3,\n'
+    b' "tasks": [{"id": 1, "uuid": "u1", "name": "first array"}],\n'
+    b' "tasks": [{"id": 2, "uuid": "u2", "name": "second array"}]}'
+)
+
+
+def test_two_tasks_arrays_are_damage_not_the_last_one_silently() -> None:
+    """A bad hand edit or merge: loading only the second array would drop the first on save."""
+    with pytest.raises(UndecodableError, match=r'^duplicate key "tasks" in the envelope$'):
+        decode(TASKS_TWICE)
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ('{"id": 2, "uuid": "u2", "name": "old", "name": "new"}', r'"name" in `tasks\[1\]`'),
+        ('{"id": 2, "uuid": "u2", "name": "b", "id": 7}', r'"id" in `tasks\[1\]`'),
+        # The same key spelt two ways is still the same key.
+        ('{"id": 2, "uuid": "u2", "name": "b", "\\u006eame": "c"}', r'"name" in `tasks\[1\]`'),
+        # An escaped colon would hide a dropped key from a colon count: the exact check runs.
+        ('{"id": 2, "uuid": "u2", "name": "a\\u003ab", "name": "c"}', r'"name" in `tasks\[1\]`'),
+    ],
+)
+def test_a_record_that_repeats_a_key_is_damage_naming_it(record: str, message: str) -> None:
+    data = b'{"format": "tasksafe", "version": 1, "tasks": [' + task_json(1) + b", "
+    with pytest.raises(UndecodableError, match=rf"^duplicate key {message}$"):
+        decode(data + record.encode() + b"]}")
+
+
+def task_json(task_id: int) -> bytes:
+    return json.dumps(task(task_id)).encode()
+
+
+@pytest.mark.parametrize(
+    ("field", "where"),
+    [
+        ('{"x": {"y": 1, "y": 2}}', r"`tasks\[0\]\.meta\.x`"),
+        ('[{"a": 1}, {"b": 1, "b": 1}]', r"`tasks\[0\]\.meta\[1\]`"),
+    ],
+)
+def test_a_repeated_key_at_any_depth_of_an_unknown_field_is_damage(field: str, where: str) -> None:
+    """Unknown fields are kept verbatim on every save; one that repeats a key would not be."""
+    data = b'{"format": "tasksafe", "version": 1, "tasks": [{"id": 1, "meta": ' + field.encode()
+    with pytest.raises(UndecodableError, match=rf'^duplicate key "(y|b)" in {where}$'):
+        decode(data + b"}]}")
+
+
+def test_an_unknown_envelope_field_that_repeats_a_key_is_damage() -> None:
+    data = b'{"format": "tasksafe", "version": 1, "sync": {"peer": "a", "peer": "b"}, "tasks": []}'
+    with pytest.raises(UndecodableError, match=r'"peer" in `sync`'):
+        decode(data)
+
+
+def test_a_legacy_list_whose_record_repeats_a_key_is_damage() -> None:
+    with pytest.raises(UndecodableError, match=r'"tag" in `\[1\]`'):
+        decode(b'[{"id": 1, "name": "a"}, {"id": 2, "name": "b", "tag": "x", "tag": "y"}]')
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        b', "n": NaN, "n": 1}]}',  # msgspec refuses NaN: the stdlib fallback checks too
+        b', "big": 123456789012345678901234567890, "big": 1}]}',  # orjson cannot re-encode it
+    ],
+)
+def test_repeated_keys_are_found_on_the_slower_paths_too(tail: bytes) -> None:
+    data = b'{"format": "tasksafe", "version": 1, "tasks": [{"id": 1'
+    with pytest.raises(UndecodableError, match=r'^duplicate key "(n|big)" in `tasks\[0\]`$'):
+        decode(data + tail)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        envelope([task(1), task(2), task(3)]),  # the same keys in different records
+        envelope([task(1, note="10:30", when="2026-12-01T10:30:00Z")]),  # colons in values
+        envelope([task(1, **{"a:b": 1, ":": {"::": [":"]}})]),  # colons in keys
+        envelope([task(1, name="a\u003ab")]).replace(b"a:b", b"a\\u003ab"),  # an escaped colon
+        envelope([task(1, big=2**70), task(2, big=2**70)]),  # what orjson cannot re-encode
+        envelope([task(1, x={"y": 1}), task(2, x={"y": 2})]),  # nested, in different records
+        json.dumps({"format": "tasksafe", "version": 1, "tasks": [task(1)]}, indent=4).encode(),
+        b"\xef\xbb\xbf" + envelope([task(1)]),
+    ],
+)
+def test_the_same_key_in_different_objects_is_no_repeat(data: bytes) -> None:
+    doc = decode(data)
+    assert doc.records == json.loads(data.removeprefix(b"\xef\xbb\xbf"))["tasks"]
+    assert decode(encode(doc)).records == doc.records
+
+
+KEYS = ["a", "b", "a:b", ":", "tasks"]
+
+
+@st.composite
+def json_text(draw: st.DrawFn, depth: int = 0) -> tuple[str, bool]:
+    """JSON text with random spacing and escaped colons, and whether an object repeats a key."""
+    space = draw(st.sampled_from(["", " ", "\n  "]))
+    kind = draw(st.sampled_from(["scalar", "string", "list", "object"][: 4 if depth < 3 else 2]))
+    if kind == "scalar":
+        value = draw(st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70)))
+        return json.dumps(value), False
+    if kind == "string":
+        return draw(json_string()), False
+    items = [draw(json_text(depth + 1)) for _ in range(draw(st.integers(0, 3)))]
+    repeated = any(r for _, r in items)
+    if kind == "list":
+        return "[" + f",{space}".join(t for t, _ in items) + "]", repeated
+    keys = [draw(st.sampled_from(KEYS)) for _ in items]
+    pairs = [
+        f"{draw(json_string(k))}{space}:{space}{t}" for k, (t, _) in zip(keys, items, strict=True)
+    ]
+    return "{" + f",{space}".join(pairs) + "}", repeated or len(set(keys)) < len(keys)
+
+
+@st.composite
+def json_string(draw: st.DrawFn, text: str | None = None) -> str:
+    if text is None:
+        text = draw(st.text(alphabet='ab: "\\é', max_size=4))
+    chars = ["\\u003a" if c == ":" and draw(st.booleans()) else json.dumps(c)[1:-1] for c in text]
+    return '"' + "".join(chars) + '"'
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_text())
+def test_a_repeated_key_is_refused_exactly_when_an_object_repeats_one(
+    case: tuple[str, bool],
+) -> None:
+    text, repeated = case
+    if repeated:
+        with pytest.raises(UndecodableError, match=r"^duplicate key "):
+            loads(text.encode())
+    else:
+        assert loads(text.encode()) == json.loads(text)

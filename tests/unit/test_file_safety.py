@@ -744,3 +744,58 @@ def test_stale_temps_of_another_file_in_the_same_directory_are_left_alone(
     ours.write_bytes(b"left by a dead writer")
     manager(tasks_path).transaction(add("one"), None)
     assert theirs.exists() and not ours.exists()
+
+
+# --- a file that repeats a key (issue 16): damage, recovered or refused like any other ---
+
+
+def repeat_tasks_array(saved: bytes) -> bytes:
+    """`saved` with a second, hand-pasted "tasks" array: a reader keeping the last drops the first."""
+    value = json.loads(saved)
+    extra = b',\n  "tasks": [{"id": 99, "uuid": "pasted", "name": "pasted"}]\n}\n'
+    assert saved.endswith(b"\n}\n") and value["tasks"]
+    return saved[: -len(b"\n}\n")] + extra
+
+
+def test_a_file_that_repeats_a_key_is_quarantined_and_the_newest_backup_restored(
+    tasks_path: Path, events: Events
+) -> None:
+    versions = save_versions(manager(tasks_path), 3)
+    damaged = repeat_tasks_array(versions[2])
+    tasks_path.write_bytes(damaged)
+    snap = manager(tasks_path, events).load()
+    assert [r["name"] for r in snap.doc.records] == ["task 1", "task 2"]
+    assert decode(tasks_path.read_bytes()).records == decode(versions[1]).records
+    (recovered,) = events.of(Recovered)
+    assert recovered.backup == f"{tasks_path}.backup"
+    assert 'duplicate key "tasks" in the envelope' in recovered.reason
+    assert Path(recovered.corrupt_copy).read_bytes() == damaged  # both arrays kept, verbatim
+
+
+def test_a_file_that_repeats_a_key_without_a_valid_backup_is_refused_untouched(
+    tasks_path: Path, tmp_path: Path
+) -> None:
+    manager(tasks_path, backup_count=0).transaction(add("only"), None)
+    record_twice = tasks_path.read_bytes().replace(b'"name": "only"', b'"name": "a", "name": "b"')
+    tasks_path.write_bytes(record_twice)
+    before = contents(tmp_path)
+    files = manager(tasks_path)
+    with pytest.raises(FileCorruptionError, match=r'duplicate key "name" in `tasks\[0\]`') as exc:
+        files.load()
+    assert exc.value.exit_code == 4
+    with pytest.raises(FileCorruptionError):
+        files.transaction(add("would drop a name"), None)
+    assert contents(tmp_path) == before
+
+
+def test_doctor_reports_a_file_that_repeats_a_key_as_a_problem(tasks_path: Path) -> None:
+    """doctor decodes with the same decode(), so the damage the load acts on is what it reports."""
+    from core.maintenance.doctor import PROBLEM, diagnose
+
+    versions = save_versions(manager(tasks_path), 1)
+    tasks_path.write_bytes(repeat_tasks_array(versions[0]))
+    diagnosis = diagnose(manager(tasks_path), lock_patience=0, mountinfo="")
+    (fmt,) = [c for c in diagnosis.checks if c.name == "format"]
+    assert fmt.status == PROBLEM
+    assert 'duplicate key "tasks" in the envelope' in fmt.summary
+    assert not diagnosis.healthy

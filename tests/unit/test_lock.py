@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from core.errors import FileLockTimeoutError
-from core.storage.lock import FileLock, describe_holder
+from core.errors import (
+    FileLockTimeoutError,
+    LockFileNotRegularError,
+    LockLostError,
+    LocksUnsupportedError,
+)
+from core.storage.lock import FileLock, describe_holder, unusable_lock_file
 from tests.helpers import ROOT, child_env
 
 # A holder in its own process: takes the lock, says so, and releases when told (a line on stdin).
@@ -206,3 +216,202 @@ def test_release_twice_is_harmless_and_the_lock_can_be_taken_again(lock_path: Pa
     lock.release()
     with FileLock(str(lock_path), timeout=0):
         pass
+
+
+# --- the lock file's identity (issue 16): removed, replaced, a link, not a file ---
+
+
+class Waiter:
+    """A FileLock.acquire in a thread of this process: says when it waits and when it got in."""
+
+    def __init__(self, lock_path: Path) -> None:
+        self.lock = FileLock(str(lock_path), timeout=20, on_wait=lambda *_: self.waiting.set())
+        self.waiting, self.acquired, self.done = (
+            threading.Event(),
+            threading.Event(),
+            threading.Event(),
+        )
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        with self.lock:
+            self.acquired.set()
+            self.done.wait(30)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join(30)
+
+
+def take_the_path_away(lock_path: Path, how: str) -> None:
+    """What a cleanup script or a sync tool does to a lock file that is held."""
+    if how == "removed":
+        subprocess.run(["rm", str(lock_path)], check=True)
+    else:
+        fresh = lock_path.with_name("fresh")
+        fresh.write_bytes(b"")
+        os.replace(fresh, lock_path)
+
+
+@pytest.mark.parametrize("how", ["removed", "replaced"])
+def test_a_waiter_whose_lock_file_was_taken_away_locks_the_new_one_instead(
+    tmp_path: Path, lock_path: Path, holder: Holder, how: str
+) -> None:
+    """It had opened the old file; getting the old file's lock must not let it in beside the
+    process that meanwhile locked the new file, nor write into the old one."""
+    old_inode = tmp_path / "old-inode"
+    os.link(lock_path, old_inode)  # keeps the old file readable once the path names another
+    waiter = Waiter(lock_path)
+    try:
+        assert waiter.waiting.wait(10)  # it holds the old file open and polls its lock
+        take_the_path_away(lock_path, how)
+        newcomer = Holder(tmp_path, lock_path)  # a second window locks the new lock file
+        try:
+            holder.release()  # the old file's lock is free now
+            assert not waiter.acquired.wait(1.0), "two writers hold the lock at once"
+            assert f'"pid": {holder.pid}' in old_inode.read_text()  # the waiter wrote nothing
+            newcomer.release()
+            assert waiter.acquired.wait(10)
+            assert waiter.lock.still_ours()
+            assert f'"pid": {os.getpid()}' in lock_path.read_text()
+        finally:
+            newcomer.stop()
+    finally:
+        waiter.stop()
+
+
+@pytest.mark.parametrize("how", ["removed", "replaced"])
+def test_still_ours_is_false_once_the_held_lock_file_is_taken_away(
+    lock_path: Path, how: str
+) -> None:
+    with FileLock(str(lock_path), timeout=1) as lock:
+        assert lock.still_ours()
+        lock.verify()
+        take_the_path_away(lock_path, how)
+        assert not lock.still_ours()
+        with pytest.raises(LockLostError) as exc:
+            lock.verify(str(lock_path.with_suffix("")))
+        assert str(exc.value) == (
+            f"{lock_path.with_suffix('')}'s lock file was removed or replaced while this save "
+            "held it; nothing was changed (another program is deleting tasks.json.lock: stop it)"
+        )
+        assert exc.value.exit_code == 1
+    assert lock_path.exists() == (how == "replaced")  # release deletes (or makes) no lock file
+
+
+def test_still_ours_is_false_for_a_symlink_to_the_held_file(
+    tmp_path: Path, lock_path: Path
+) -> None:
+    with FileLock(str(lock_path), timeout=1) as lock:
+        os.rename(lock_path, tmp_path / "moved")
+        os.symlink(tmp_path / "moved", lock_path)  # the same inode, but only through a link
+        assert not lock.still_ours()
+
+
+def test_still_ours_is_false_before_acquire_and_after_release(lock_path: Path) -> None:
+    lock = FileLock(str(lock_path), timeout=1)
+    assert not lock.still_ours()
+    with lock:
+        assert lock.still_ours()
+    assert not lock.still_ours()
+    with pytest.raises(LockLostError):
+        lock.verify()
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_symlinked_lock_file_is_refused_and_its_target_never_touched(
+    tmp_path: Path, lock_path: Path, dangling: bool
+) -> None:
+    """`tasks.json.lock -> tasks.json` once had the data file overwritten by the holder's line."""
+    target = tmp_path / ("nowhere" if dangling else "tasks.json")
+    if not dangling:
+        target.write_bytes(b'{"format": "tasksafe", "version": 1, "tasks": []}\n')
+    before = target.read_bytes() if not dangling else None
+    os.symlink(target, lock_path)
+    with pytest.raises(LockFileNotRegularError) as exc:
+        FileLock(str(lock_path), timeout=1).acquire()
+    assert str(exc.value) == (
+        f"{lock_path} is a symbolic link, not a lock file; tasksafe will not use it "
+        "(move it away: tasksafe creates a new one)"
+    )
+    assert exc.value.exit_code == 4
+    assert (target.read_bytes() if not dangling else target.exists()) == (before or False)
+    assert lock_path.is_symlink()
+
+
+def make_fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def make_socket(path: Path) -> None:
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(path))
+    sock.close()  # the socket file stays
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (Path.mkdir, "a directory"),
+        (make_fifo, "a named pipe (FIFO)"),  # opens at once (O_NONBLOCK), then refused
+        (make_socket, "a socket"),
+    ],
+)
+def test_a_lock_path_that_is_not_a_regular_file_is_refused_in_one_line(
+    lock_path: Path, make: Callable[[Path], None], kind: str
+) -> None:
+    make(lock_path)
+    with pytest.raises(LockFileNotRegularError, match=f"^{re.escape(f'{lock_path} is {kind},')}"):
+        FileLock(str(lock_path), timeout=1).acquire()
+    assert describe_holder(str(lock_path)) == "another process"  # and describing it never hangs
+
+
+def test_a_waiter_never_truncates_or_writes_a_lock_file_it_does_not_hold(
+    holder: Holder, lock_path: Path
+) -> None:
+    held = lock_path.read_bytes()
+    assert f'"pid": {holder.pid}'.encode() in held
+    with pytest.raises(FileLockTimeoutError):
+        FileLock(str(lock_path), timeout=0.2).acquire()
+    assert lock_path.read_bytes() == held
+
+
+@pytest.mark.parametrize("code", [errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS])
+def test_a_file_system_without_locks_is_one_clear_error(
+    lock_path: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    """flock failing with ENOLCK (NFS without lockd), EOPNOTSUPP or ENOSYS (some FUSE mounts).
+
+    fcntl.flock is replaced by one that fails: no such file system can be mounted here (no root,
+    no NFS server), so nothing real can run. Every other step of the lock is real.
+    """
+
+    def flock(fd: int, operation: int) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    fds_before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(LocksUnsupportedError) as exc:
+        FileLock(str(lock_path), timeout=1).acquire()
+    data_path = str(lock_path).removesuffix(".lock")
+    assert str(exc.value) == (
+        f"{data_path} is on a file system that does not support locks (e.g. some network mounts); "
+        "tasksafe cannot keep it safe there: move it to a local disk or use --file"
+    )
+    assert exc.value.exit_code == 1
+    assert lock_path.read_bytes() == b""  # nothing written into a lock nobody holds
+    assert len(os.listdir("/proc/self/fd")) == fds_before  # the descriptor was closed
+
+
+def test_unusable_lock_file_names_what_is_there_instead_of_a_lock_file(
+    tmp_path: Path, lock_path: Path
+) -> None:
+    """For doctor: what every save would refuse, found without opening or creating anything."""
+    assert unusable_lock_file(str(lock_path)) is None  # missing: the first save creates it
+    lock_path.write_bytes(b"")
+    assert unusable_lock_file(str(lock_path)) is None
+    lock_path.unlink()
+    os.symlink(tmp_path / "tasks.json", lock_path)
+    assert unusable_lock_file(str(lock_path)) == "a symbolic link"
+    assert not (tmp_path / "tasks.json").exists()

@@ -9,6 +9,9 @@ Rules where English is ambiguous (the review step shows the resolved date before
 - `next fri` is the Friday of next week (weeks start on Monday): on a Wednesday that is in 9 days,
   on a Saturday it is the same day as `fri`;
 - `dec 1` / `1 dec` / `december 1` is the next such day, today included, rolling into next year;
+- an ordinal alone (`1st`, `the 15th`, as Taskwarrior's `due:1st`) is the next such day of a
+  month, today included, skipping months too short for it (`31st` on Nov 5 is Dec 31); in free
+  text (quick-add, strict) it needs a cue word (`by the 1st`): "buy 1st edition" is a name;
 - a time alone (`18:00`, `9am`, `at noon`) is its next occurrence: today, or tomorrow once passed;
 - `tonight` is today 20:00; `morning` 09:00, `noon` 12:00, `afternoon` 15:00, `evening` 18:00,
   `night` 20:00; `this evening` is today 18:00.
@@ -60,6 +63,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}t\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?")
 _CLOCK = re.compile(r"(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)?")
 _DAY = re.compile(r"(\d{1,2})(st|nd|rd|th)?")
+_ORDINAL = re.compile(r"(\d{1,2})(st|nd|rd|th)")
 _YEAR = re.compile(r"\d{4}")
 _EARLIEST_YEAR = 1970
 _MAX_YEARS_AHEAD = 100
@@ -143,6 +147,18 @@ def find_due(words: Sequence[str], now: datetime, *, strict: bool = False) -> Du
     return None
 
 
+def find_due_at_end(words: Sequence[str], now: datetime) -> DueSpan | None:
+    """The longest due phrase that ends the words (see split_words), or None; strict as free text.
+
+    `add call mom fri 6pm` ends with a due; in `add fri standup notes` the date is part of a name.
+    """
+    for i in range(len(words)):
+        span = match_due(words, i, now, strict=True)
+        if span is not None and span.end == len(words):
+            return span
+    return None
+
+
 def match_due(
     words: Sequence[str], i: int, now: datetime, *, strict: bool = False
 ) -> DueSpan | None:
@@ -152,9 +168,8 @@ def match_due(
     cued = first > i
     if first < len(words) and _ISO_DATETIME.fullmatch(words[first]):
         return DueSpan(i, first + 1, validate_due(words[first], now))
-    hit = _date_then_time(words, first, wall) or _time_then_date(
-        words, first, wall, cued or not strict
-    )
+    loose = cued or not strict
+    hit = _date_then_time(words, first, wall, loose) or _time_then_date(words, first, wall, loose)
     if hit is None:
         return None
     if strict and not cued and hit.end != len(words) and AMBIGUOUS.intersection(words[i : hit.end]):
@@ -162,9 +177,9 @@ def match_due(
     return DueSpan(i, hit.end, _checked(_resolve(hit, wall), hit.at, now))
 
 
-def _date_then_time(words: Sequence[str], i: int, wall: datetime) -> _Hit | None:
+def _date_then_time(words: Sequence[str], i: int, wall: datetime, loose: bool) -> _Hit | None:
     """A date, optionally followed by `[at] TIME`: `tomorrow 18:00`, `fri at 9am`."""
-    day = _match_date(words, i, wall.date())
+    day = _match_date(words, i, wall.date(), ordinal=loose)
     if day is None:
         return None
     after = _skip(words, day.end, {"at"})
@@ -180,7 +195,7 @@ def _time_then_date(words: Sequence[str], i: int, wall: datetime, cued: bool) ->
     clock = _match_time(words, start)
     if clock is None:
         return None
-    day = _match_date(words, _skip(words, clock.end, DATE_CUES), wall.date())
+    day = _match_date(words, _skip(words, clock.end, DATE_CUES), wall.date(), ordinal=cued)
     if day is not None:
         return _Hit(day.end, day.day, clock.at)
     if not cued and start == i:
@@ -197,15 +212,15 @@ def _resolve(hit: _Hit, wall: datetime) -> date:
     return today if datetime.combine(today, hit.at) > wall else today + timedelta(days=1)
 
 
-def _match_date(words: Sequence[str], i: int, today: date) -> _Hit | None:
-    """A date word or phrase at words[i]."""
+def _match_date(words: Sequence[str], i: int, today: date, ordinal: bool = True) -> _Hit | None:
+    """A date word or phrase at words[i]; an ordinal alone (`15th`) only when `ordinal`."""
     if i >= len(words):
         return None
     for matcher in (_match_word_date, _match_weekday, _match_in, _match_month_day):
         hit = matcher(words, i, today)
         if hit is not None:
             return hit
-    return None
+    return _match_ordinal(words, i, today) if ordinal else None
 
 
 def _match_word_date(words: Sequence[str], i: int, today: date) -> _Hit | None:
@@ -267,6 +282,15 @@ def _match_month_day(words: Sequence[str], i: int, today: date) -> _Hit | None:
     return _Hit(i + 2, _next_month_day(month, day, today))
 
 
+def _match_ordinal(words: Sequence[str], i: int, today: date) -> _Hit | None:
+    """`1st`, `the 15th`: the next such day of a month, today included."""
+    start = i + 1 if words[i] == "the" and i + 1 < len(words) else i
+    found = _ORDINAL.fullmatch(words[start])
+    if found is None:
+        return None
+    return _Hit(start + 1, _next_day_of_month(int(found.group(1)), today))
+
+
 def _match_time(words: Sequence[str], i: int) -> _Hit | None:
     """`18:00`, `9am`, `9:30 pm`, `noon`, `evening`; a bare number is not a time."""
     if i >= len(words):
@@ -306,6 +330,16 @@ def _next_month_day(month: int, day: int, today: date) -> date:
         if day <= calendar.monthrange(year, month)[1] and date(year, month, day) >= today:
             return date(year, month, day)
     raise ValueError(f"{calendar.month_name[month]} {day} does not come up in the next years")
+
+
+def _next_day_of_month(day: int, today: date) -> date:
+    """The next `day` of a month on or after today, in the first month that has it."""
+    if not 1 <= day <= 31:
+        raise ValueError(f"a month has no day {day}")
+    year, month = today.year, today.month
+    while day > calendar.monthrange(year, month)[1] or date(year, month, day) < today:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return date(year, month, day)
 
 
 def _calendar_date(year: int, month: int, day: int) -> date:

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from core.model import InvalidRecord, Task, legacy_to_record, new_record
+from core.model import (
+    Annotation,
+    InvalidRecord,
+    Task,
+    check_annotation,
+    check_date,
+    check_project,
+    check_recur,
+    in_project,
+    legacy_to_record,
+    new_record,
+)
 
 VALID: dict[str, Any] = {
     "id": 7,
@@ -219,3 +231,233 @@ def test_new_record_refuses_invalid_input(kwargs: dict[str, Any], message: str) 
     args: dict[str, Any] = {"name": "ok", **kwargs}
     with pytest.raises(ValueError, match=message):
         new_record(1, **args)
+
+
+# --- the fields of issue 9: project, notes, wait, scheduled, start, links, recurrence ---
+
+RICH: dict[str, Any] = {
+    **VALID,
+    "status": "pending",
+    "completed": None,
+    "project": "home.garden",
+    "annotations": [{"entry": "2026-11-03T09:00:00Z", "text": "bought seeds"}],
+    "wait": "2026-11-20",
+    "scheduled": "2026-11-25T08:00",
+    "start": "2026-11-26T10:00:00Z",
+    "depends": ["0b1e2c3d-0000-4000-8000-000000000001"],
+    "parent": "0b1e2c3d-0000-4000-8000-000000000002",
+    "recur": "weekly",
+    "until": "2027-06-30",
+    "series": "0b1e2c3d-0000-4000-8000-000000000003",
+}
+NEW_FIELDS = ("project", "annotations", "wait", "scheduled", "start", "depends", "parent")
+NEW_FIELDS += ("recur", "until", "series")
+
+
+def test_the_new_fields_are_read_and_round_trip() -> None:
+    task = Task.from_record(dict(RICH))
+    assert (task.project, task.wait, task.scheduled, task.start) == (
+        "home.garden",
+        "2026-11-20",
+        "2026-11-25T08:00",
+        "2026-11-26T10:00:00Z",
+    )
+    assert task.annotations == [Annotation("2026-11-03T09:00:00Z", "bought seeds")]
+    assert (task.depends, task.parent) == (RICH["depends"], RICH["parent"])
+    assert (task.recur, task.until, task.series) == ("weekly", "2027-06-30", RICH["series"])
+    assert task.to_record() == RICH
+    assert Task.from_record(task.to_record()) == task
+
+
+def test_an_old_record_without_the_new_fields_is_valid_and_stays_without_them() -> None:
+    task = Task.from_record(dict(VALID))
+    assert (task.project, task.annotations, task.wait, task.scheduled) == (None, [], None, None)
+    assert (task.start, task.depends, task.parent) == (None, [], None)
+    assert (task.recur, task.until, task.series) == (None, None, None)
+    assert not set(NEW_FIELDS) & set(task.to_record())
+
+
+def test_null_and_empty_new_fields_read_as_unset() -> None:
+    empty: dict[str, Any] = {k: None for k in NEW_FIELDS} | {"project": "", "depends": []}
+    task = Task.from_record({**VALID, **empty, "annotations": []})
+    assert (task.project, task.annotations, task.depends, task.recur) == (None, [], [], None)
+    assert not set(NEW_FIELDS) & set(task.to_record())  # written back without them
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("project", 3),
+        ("project", ["home"]),
+        ("annotations", "a note"),
+        ("annotations", ["a note"]),
+        ("annotations", [{"text": "no entry"}]),
+        ("annotations", [{"entry": "2026-11-03T09:00:00Z", "text": 5}]),
+        ("wait", "monday"),
+        ("wait", 20261201),
+        ("scheduled", "2026-02-30"),
+        ("until", True),
+        ("start", 1764000000),
+        ("depends", "uuid-1"),
+        ("depends", ["uuid-1", 7]),
+        ("depends", [""]),
+        ("parent", 5),
+        ("recur", {"freq": "weekly"}),
+        ("series", 12),
+    ],
+)
+def test_a_wrong_type_in_a_new_field_makes_the_record_invalid_naming_it(
+    field: str, value: Any
+) -> None:
+    with pytest.raises(InvalidRecord) as exc:
+        Task.from_record({**VALID, field: value})
+    name = "annotation" if field == "annotations" else field
+    assert name in str(exc.value)
+
+
+def test_stored_text_fields_are_read_leniently() -> None:
+    # By hand or by another tool: a project with a space, a rule this version cannot read.
+    task = Task.from_record({**VALID, "project": "Home Garden", "recur": "every blue moon"})
+    assert (task.project, task.recur, task.is_recurring) == ("Home Garden", "every blue moon", True)
+
+
+def test_annotations_keep_unknown_keys_in_the_raw_record() -> None:
+    note = {"entry": "2026-11-03T09:00:00Z", "text": "x", "by": "import"}
+    rec = {**VALID, "annotations": [note]}
+    assert Task.from_record(rec).raw["annotations"] == [note]
+
+
+NOW = datetime(2026, 12, 1, 12, 0)
+
+
+def pending(**fields: Any) -> Task:
+    return Task.from_record({**VALID, "status": "pending", "completed": None, **fields})
+
+
+def test_waiting_until_its_time_comes() -> None:
+    assert pending(wait="2026-12-02").is_waiting(NOW)
+    assert pending(wait="2026-12-01T12:30").is_waiting(NOW)
+    assert not pending(wait="2026-12-01T12:00").is_waiting(NOW)
+    assert not pending(wait="2026-12-01").is_waiting(NOW)  # a date: from its midnight
+    assert not pending().is_waiting(NOW)
+    assert not Task.from_record({**VALID, "wait": "2027-01-01"}).is_waiting(NOW)  # done
+
+
+def test_active_while_started_and_pending() -> None:
+    assert pending(start="2026-12-01T08:00:00Z").is_active
+    assert not pending().is_active
+    assert not Task.from_record({**VALID, "start": "2026-12-01T08:00:00Z"}).is_active
+
+
+def test_ready_when_pending_not_waiting_not_blocked_and_scheduled_reached() -> None:
+    assert pending().is_ready(NOW)
+    assert pending(scheduled="2026-12-01").is_ready(NOW)
+    assert pending(scheduled="2026-12-01T11:59").is_ready(NOW)
+    assert not pending(scheduled="2026-12-01T12:01").is_ready(NOW)
+    assert not pending(scheduled="2026-12-02").is_ready(NOW)
+    assert not pending(wait="2026-12-05").is_ready(NOW)
+    assert not pending().is_ready(NOW, blocked=True)
+    assert not Task.from_record(dict(VALID)).is_ready(NOW)  # done
+
+
+def test_an_aware_now_is_compared_as_wall_clock_time() -> None:
+    aware = datetime(2026, 12, 1, 12, 0, tzinfo=timezone(timedelta(hours=-5)))
+    assert pending(wait="2026-12-01T12:30").is_waiting(aware)
+    assert not pending(wait="2026-12-01T11:30").is_waiting(aware)
+
+
+def test_recurring_when_it_has_a_rule() -> None:
+    assert pending(recur="weekly", due="2026-12-01").is_recurring
+    assert not pending().is_recurring
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("home", "home"),
+        ("home.garden", "home.garden"),
+        ("  Work.Q4 ", "Work.Q4"),
+        ("café.été", "café.été"),
+        ("a\u200bb", "ab"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_check_project_keeps_dotted_words(given: str | None, stored: str | None) -> None:
+    assert check_project(given) == stored
+
+
+@pytest.mark.parametrize(
+    "bad", ["home garden", "home..garden", ".home", "home.", "a.\tb", "x" * 101]
+)
+def test_check_project_refuses_spaces_and_empty_parts(bad: str) -> None:
+    with pytest.raises(ValueError, match=r"dotted words like home\.garden"):
+        check_project(bad)
+
+
+def test_in_project_includes_subprojects_only_at_a_dot() -> None:
+    assert in_project("home.garden", "home")
+    assert in_project("home", "home")
+    assert in_project("Home.Garden", "home.garden")  # matching ignores case
+    assert not in_project("homework", "home")
+    assert not in_project("home", "home.garden")
+    assert not in_project(None, "home")
+
+
+def test_check_annotation_cleans_and_refuses_empty_notes() -> None:
+    assert check_annotation("  call\x1b[31m back ") == "call back"
+    with pytest.raises(ValueError, match="needs some text"):
+        check_annotation(" \u200b ")
+
+
+def test_check_recur_and_check_date_name_the_field() -> None:
+    assert check_recur("Every 2 Weeks") == "biweekly"
+    assert check_recur("") is None
+    with pytest.raises(ValueError, match="every N days"):
+        check_recur("now and then")
+    assert check_date("2026-12-01", "wait") == "2026-12-01"
+    with pytest.raises(ValueError, match="scheduled must be an ISO date"):
+        check_date("soon", "scheduled")
+
+
+def test_new_record_carries_only_the_new_fields_that_are_set() -> None:
+    plain = new_record(1, "plain")
+    assert not set(NEW_FIELDS) & set(plain)
+    rich = new_record(
+        2,
+        "water plants",
+        due="2026-12-01T08:00",
+        project="home.garden",
+        wait="2026-11-30",
+        scheduled="2026-12-01",
+        recur="every 3 days",
+        until="2027-01-01",
+        parent="p-uuid",
+        depends=["d-uuid", "d-uuid"],
+        annotations=["use the rain barrel"],
+    )
+    task = Task.from_record(rich)
+    assert (task.project, task.recur, task.until, task.parent) == (
+        "home.garden",
+        "every 3 days",
+        "2027-01-01",
+        "p-uuid",
+    )
+    assert task.depends == ["d-uuid"]
+    assert [a.text for a in task.annotations] == ["use the rain barrel"]
+    assert task.annotations[0].entry == task.created
+    assert task.series is not None and uuid.UUID(task.series).version == 4
+    assert "start" not in rich
+
+
+def test_new_record_refuses_a_recurrence_without_a_due_and_bad_new_fields() -> None:
+    with pytest.raises(ValueError, match="needs a due date"):
+        new_record(1, "x", recur="weekly")
+    for bad, message in (
+        ({"project": "a b"}, "project"),
+        ({"wait": "monday"}, "wait"),
+        ({"annotations": [" "]}, "note"),
+        ({"recur": "sometimes", "due": "2026-12-01"}, "recurrence"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            new_record(1, "x", **bad)

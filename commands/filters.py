@@ -1,12 +1,18 @@
-"""Which tasks a `list` shows and in what order: pure functions over Task."""
+"""Which tasks a `list` shows and in what order: pure functions over Task.
+
+The filter words are core.query's; `select` keeps the signature `list` has always called.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from core.errors import UsageError
 from core.model import Task
+from core.query import QueryError, parse_query
+from core.query import is_overdue as is_overdue
+from core.vocabulary import tag_key
 
 FILTER_WORDS = ("done", "pending", "all", "overdue", "due:today", "due:week")
 
@@ -15,14 +21,6 @@ def due_date(task: Task) -> date | None:
     if task.due is None:
         return None
     return date.fromisoformat(task.due[:10])
-
-
-def is_overdue(task: Task, now: datetime) -> bool:
-    if task.due is None or task.done:
-        return False
-    if len(task.due) == 10:
-        return date.fromisoformat(task.due) < now.date()
-    return datetime.fromisoformat(task.due).replace(tzinfo=None) < now.replace(tzinfo=None)
 
 
 def sort_key(task: Task) -> tuple[int, int, str, int]:
@@ -38,35 +36,19 @@ def select(
     tag: str | None = None,
     priority: int | None = None,
 ) -> list[Task]:
-    """Apply `list` filters: `#tag`, `p1`, `done`, `pending`, `all`, `overdue`, `due:today`, `due:week`."""
-    status: str | None = None if include_done else "pending"
-    tags = [tag.removeprefix("#")] if tag else []
-    preds: list[Callable[[Task], bool]] = []
-    for word in words:
-        w = word.lower()
-        if w.startswith("#") and len(w) > 1:
-            tags.append(word[1:])
-        elif w in ("p1", "p2", "p3"):
-            priority = int(w[1])
-        elif w in ("done", "pending"):
-            status = w
-        elif w == "all":
-            status = None
-        elif w == "overdue":
-            preds.append(lambda t: is_overdue(t, now))
-        elif w == "due:today":
-            preds.append(lambda t: (d := due_date(t)) is not None and d <= now.date())
-        elif w == "due:week":
-            preds.append(lambda t: (d := due_date(t)) is not None and (d - now.date()).days < 7)
-        else:
-            raise UsageError(f"unknown filter {word!r}: use #tag, p1-p3, {', '.join(FILTER_WORDS)}")
+    """Apply `list` filters (core.query's language): pending ones unless the words name a status."""
+    everything = list(tasks)
+    try:
+        query = parse_query(list(words), now)
+    except QueryError as exc:
+        raise UsageError(str(exc)) from None
+    query = query.with_default(None if include_done else "pending")
+    key = tag_key(tag.removeprefix("#")) if tag else None
     chosen = [
         t
-        for t in tasks
-        if (status is None or t.status == status)
-        and (priority is None or t.priority == priority)
-        and all(tg in t.tags for tg in tags)
-        and all(p(t) for p in preds)
+        for t in query.select(everything, now)
+        if (priority is None or t.priority == priority)
+        and (key is None or any(tag_key(tg) == key for tg in t.tags))
     ]
     return sorted(chosen, key=sort_key)
 

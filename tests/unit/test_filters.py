@@ -80,10 +80,41 @@ def test_overdue_compares_a_due_time_with_now() -> None:
     assert not is_overdue(make(1, due=None), NOW)
 
 
-@pytest.mark.parametrize("word", ["urgent", "p4", "#", "due:tomorrow", "--all"])
+@pytest.mark.parametrize("word", ["p4", "#", "--all", "projct:home", "stat:done"])
 def test_an_unknown_filter_is_a_usage_error_naming_it(word: str) -> None:
     with pytest.raises(UsageError, match=f"unknown filter {word!r}"):
         select(TASKS, [word], NOW)
+
+
+def test_a_bad_value_is_a_usage_error_naming_the_word() -> None:
+    with pytest.raises(UsageError, match=r"^due:frid — not a date; try "):
+        select(TASKS, ["due:frid"], NOW)
+
+
+@pytest.mark.parametrize(
+    ("words", "kwargs", "expected"),
+    [
+        (["due:tomorrow"], {}, [3, 2, 6, 5]),  # once refused: now core.query's word
+        (["t7"], {}, [7]),  # a free word searches the name
+        (["#WORK"], {}, [3, 1]),  # tags match without case
+        ([], {"tag": "Work"}, [3, 1]),
+        (["#home", "or", "#urgent"], {}, [3, 2]),
+        (["#work", "not", "#urgent"], {}, [1]),
+        (["(#home", "or", "#urgent)", "p1"], {}, [3, 2]),
+        (["4"], {}, [4]),  # an id names its task whatever its status
+    ],
+)
+def test_select_speaks_the_query_language(
+    words: list[str], kwargs: dict[str, Any], expected: list[int]
+) -> None:
+    assert ids(words, **kwargs) == expected
+
+
+def test_select_hides_waiting_tasks_unless_asked() -> None:
+    tasks = [make(1), make(2, wait="2026-12-01"), make(3, wait="2026-11-01")]
+    assert [t.id for t in select(tasks, [], NOW)] == [1, 3]  # 3's wait is over
+    assert [t.id for t in select(tasks, ["waiting"], NOW)] == [2]
+    assert [t.id for t in select(tasks, [], NOW, include_done=True)] == [1, 2, 3]
 
 
 def test_search_matches_any_text_field_case_insensitively() -> None:

@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.dates import describe_due, parse_due, validate_due
+from core.dates import (
+    describe_due,
+    find_due,
+    find_due_at_end,
+    parse_due,
+    split_words,
+    validate_due,
+)
 
 # The week around a year end: Monday 2026-12-28 .. Sunday 2027-01-03 (2026-12-31 is a Thursday).
 WEEK = [datetime(2026, 12, 28, 10, 30) + timedelta(days=n) for n in range(7)]
@@ -190,3 +197,65 @@ def test_describe_due_for_the_table(value: str, text: str, overdue: bool) -> Non
 def test_describe_due_converts_a_stored_offset() -> None:
     berlin = NYE.replace(tzinfo=ZoneInfo("Europe/Berlin"))
     assert describe_due("2027-01-01T17:00:00Z", berlin) == ("tomorrow 18:00", False)
+
+
+@pytest.mark.parametrize(
+    ("now", "text", "due"),
+    [
+        (datetime(2026, 11, 25, 9), "1st", "2026-12-01"),
+        (datetime(2026, 11, 25, 9), "25th", "2026-11-25"),  # today counts, as `dec 1` does
+        (datetime(2026, 11, 25, 9), "24th", "2026-12-24"),
+        (datetime(2026, 11, 25, 9), "the 30th", "2026-11-30"),
+        (datetime(2026, 11, 25, 9), "31st", "2026-12-31"),  # November has no 31st
+        (datetime(2027, 1, 31, 9), "30th", "2027-03-30"),  # nor has February a 30th
+        (datetime(2027, 2, 1, 9), "29th", "2027-03-29"),  # not a leap year
+        (datetime(2028, 2, 1, 9), "29th", "2028-02-29"),
+        (NYE, "1st", "2027-01-01"),  # into the next year
+        (NYE, "2nd 18:00", "2027-01-02T18:00"),
+        (NYE, "1st dec", "2027-12-01"),  # with a month it is that month's day
+    ],
+)
+def test_an_ordinal_alone_is_the_next_such_day_of_a_month(
+    now: datetime, text: str, due: str
+) -> None:
+    assert parse_due(text, now) == due
+
+
+@pytest.mark.parametrize("text", ["0th", "32nd", "99th"])
+def test_an_ordinal_no_month_has_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="a month has no day"):
+        parse_due(text, NYE)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("buy 1st edition", None),  # in free text an ordinal needs a cue
+        ("watch the 2nd season", None),
+        ("pay rent by the 15th", "2027-01-15"),
+        ("pay rent on 15th", "2027-01-15"),
+    ],
+)
+def test_in_free_text_an_ordinal_needs_a_cue(text: str, found: str | None) -> None:
+    span = find_due(split_words(text), NYE, strict=True)
+    assert (span.value if span else None) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "due"),
+    [
+        ("call mom fri 6pm", 2, "2027-01-01T18:00"),
+        ("call mom tomorrow", 2, "2027-01-01"),
+        ("fri call mom tomorrow", 3, "2027-01-01"),  # only the phrase that ends the words
+        ("pay rent by fri", 2, "2027-01-01"),  # the cue word belongs to the phrase
+        ("renew it in 3 days", 2, "2027-01-03"),
+        ("fri standup notes", None, None),
+        ("meet at noon", 1, "2026-12-31T12:00"),
+        ("meet bob 9am", None, None),  # a lone time needs `at`, as in quick-add
+    ],
+)
+def test_find_due_at_end_takes_the_phrase_that_ends_the_words(
+    text: str, start: int | None, due: str | None
+) -> None:
+    span = find_due_at_end(split_words(text), NYE)
+    assert ((span.start, span.value) if span else (None, None)) == (start, due)

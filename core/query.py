@@ -26,7 +26,6 @@ Parentheses are words of their own or attached: `(project:home or +urgent) p1`. 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -375,6 +374,8 @@ def _refuse_lookalike(word: str, head: str, sep: str, value: str) -> None:
             f"unknown filter {word!r} — {head} is not a filter; try blocked, blocking or ready",
         )
     if sep and re.fullmatch(r"[a-z.]+", head.lower()):
+        import difflib  # 2 ms at start-up otherwise, on every command
+
         close = difflib.get_close_matches(head.lower(), FILTER_NAMES, n=1, cutoff=0.75)
         if close:
             raise QueryError(word, f"unknown filter {word!r} — did you mean {close[0]}:{value}?")

@@ -13,7 +13,6 @@ older version or by hand stays valid.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -354,6 +353,8 @@ class _Parts:
         head, sep, value = word.partition(":")
         if not (sep and value and head.isalpha()):
             return
+        import difflib  # 2 ms at start-up otherwise, on every command
+
         close = difflib.get_close_matches(head.lower(), ATTRIBUTE_NAMES, n=1, cutoff=0.75)
         if close:
             self.hints.append(f"{word!r} is part of the name; did you mean {close[0]}:{value}?")
@@ -479,11 +480,11 @@ def read_priority_value(word: str, value: str) -> int:
 
 
 def read_project_value(word: str, value: str) -> str:
-    """`project:home.garden` as stored, case kept; a full stop ending a sentence is not part of it."""
+    """`project:home.garden` as stored, case kept; punctuation ending a sentence is not part of it."""
     from core.model import check_project  # core.model imports this module: a cycle at load time
 
     try:
-        project = check_project(value.rstrip(_SENTENCE_END))
+        project = check_project(value.rstrip(_SENTENCE_END + ","))
     except ValueError:
         project = None
     if project is None:

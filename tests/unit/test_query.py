@@ -233,7 +233,7 @@ def test_an_empty_query_matches_everything() -> None:
 
 def test_blocked_needs_the_whole_list() -> None:
     ctx = QueryContext.of(TASKS, NOW)
-    assert (ctx.blocked, ctx.blocking) == ({"u6"}, {"u7"})
+    assert (ctx.blocked, ctx.blocking) == (frozenset({"u6"}), frozenset({"u7"}))
     alone = parse_query(["blocked"], NOW)
     assert alone.select([TASKS[5]], NOW) == []  # its dependency is not in the list
 

@@ -242,6 +242,7 @@ def test_parse_entry_reads_the_attributes_of_the_issue(
         ("project:Home", "project", "Home"),
         ("proj:home.garden", "project", "home.garden"),
         ("pro:work.", "project", "work"),
+        ("pro:work,", "project", "work"),
         ("due:tomorrow", "due", TOMORROW),
         ("Due:fri", "due", FRIDAY),
         ("due:2026-12-24", "due", "2026-12-24"),

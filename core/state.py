@@ -3,29 +3,76 @@
 from __future__ import annotations
 
 import os
+import uuid as uuidlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, Literal, TypeVar
 
 from core.errors import AppError, ConflictError, InvalidValueError, TaskNotFound
 from core.events import EventSink, InvalidRecords, ignore
 from core.file_safety import SafeFileManager, Snapshot
 from core.maintenance.backups import Edit, restore_into
 from core.model import (
+    Annotation,
     InvalidRecord,
     Record,
     Task,
+    check_annotation,
+    check_date,
     check_due,
     check_name,
+    check_project,
+    check_recur,
     new_record,
     utc_now,
 )
+from core.recurrence import days_between, next_due, parse_rule, shift
 from core.storage.document import Document
 from core.storage.fsops import DEFAULT_OPS, FileOps
 from core.vocabulary import check_tags, clean_text, parse_priority
 
 T = TypeVar("T")
-EDITABLE = ("name", "description", "comment", "priority", "tags", "due", "status")
+EDITABLE = (
+    "name",
+    "description",
+    "comment",
+    "priority",
+    "tags",
+    "due",
+    "status",
+    "project",
+    "wait",
+    "scheduled",
+    "recur",
+    "until",
+    "parent",  # given as a task id (or None), stored as its uuid
+    "depends",  # given as task ids (replacing the list), stored as uuids
+)
+# The optional fields of issue 9: a record holds one only while it is set (see core.model).
+OPTIONAL = (
+    *("project", "annotations", "wait", "scheduled", "start"),
+    *("depends", "parent", "recur", "until", "series"),
+)
+
+
+def check_task_ref(value: Any) -> int | None:
+    """A task id given for `parent` (None clears it)."""
+    if value is None or value == "":
+        return None
+    if type(value) is not int or value < 1:
+        raise ValueError(f"a task is named by its id (a positive number), not {value!r:.40}")
+    return value
+
+
+def check_task_refs(values: Iterable[Any]) -> list[int]:
+    """Task ids given for `depends`, each once, in order."""
+    if isinstance(values, str | int):
+        raise ValueError("depends takes a list of task ids")
+    refs = [check_task_ref(v) for v in values]
+    return list(dict.fromkeys(r for r in refs if r is not None))
+
+
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "name": check_name,
     "description": clean_text,
@@ -33,6 +80,14 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "priority": parse_priority,
     "tags": check_tags,
     "due": check_due,
+    "project": check_project,
+    "wait": partial(check_date, key="wait"),
+    "scheduled": partial(check_date, key="scheduled"),
+    "until": partial(check_date, key="until"),
+    "recur": check_recur,
+    "parent": check_task_ref,
+    "depends": check_task_refs,
+    "annotations": lambda texts: [check_annotation(t) for t in texts],
 }
 
 
@@ -56,6 +111,37 @@ class Changes:
 
     def __bool__(self) -> bool:
         return any((self.added, self.removed, self.completed, self.reopened, self.edited))
+
+
+@dataclass(frozen=True)
+class Finished:
+    """Tasks completed (or deleted), and the next occurrence of each recurring one, by its uuid.
+
+    A recurring task completed (or deleted without stopping its series) is followed by a new
+    pending occurrence, made in the same transaction: `next[task.uuid]` is that Task. A series
+    past its `until` has none.
+    """
+
+    tasks: list[Task]
+    next: dict[str, Task] = field(default_factory=dict)
+
+
+class OpenSubtasksError(AppError):
+    """Completing a task whose subtasks are not done: the commands ask, or need --yes."""
+
+    def __init__(self, task_id: int, subtasks: Sequence[Task]) -> None:
+        ids = ", ".join(str(t.id) for t in subtasks)
+        noun = "subtask" if len(subtasks) == 1 else "subtasks"
+        super().__init__(
+            f"task {task_id} has {len(subtasks)} open {noun} ({ids}); complete them first, "
+            f"or confirm (--yes) to complete {task_id} anyway"
+        )
+        self.task_id = task_id
+        self.subtasks = list(subtasks)
+
+
+class DependencyCycleError(InvalidValueError):
+    """A dependency (or parent) that would make a task wait for itself."""
 
 
 @dataclass
@@ -188,8 +274,18 @@ class AppState:
         due: str | None = None,
         description: str = "",
         comment: str = "",
+        *,
+        project: str | None = None,
+        wait: str | None = None,
+        scheduled: str | None = None,
+        recur: str | None = None,
+        until: str | None = None,
+        parent: int | None = None,
+        depends: Sequence[int] = (),
+        annotations: Sequence[str] = (),
     ) -> Task:
-        fields = dict(
+        """Add one task; `parent` and `depends` name tasks by id, stored as their uuids."""
+        fields: dict[str, Any] = dict(
             name=name,
             priority=priority,
             tags=tuple(tags),
@@ -197,16 +293,26 @@ class AppState:
             description=description,
             comment=comment,
         )
+        optional: dict[str, Any] = dict(project=project, wait=wait, scheduled=scheduled)
+        optional.update(recur=recur, until=until, parent=parent)
+        optional.update(depends=tuple(depends), annotations=tuple(annotations))
+        fields.update({k: v for k, v in optional.items() if v is not None and v != ()})
         return self.add_tasks([fields])[0]
 
     def add_tasks(self, items: Sequence[Mapping[str, Any]], label: str = "add") -> list[Task]:
-        """Add several tasks in one transaction: all or none."""
-        _check_new(items)  # before the lock: bad input never waits for or touches the file
+        """Add several tasks in one transaction: all or none.
+
+        Each item holds new_record's fields; `parent` (an id) and `depends` (ids) are resolved to
+        uuids under the lock, so a task deleted meanwhile is TaskNotFound, not a dangling link.
+        """
+        checked = _check_new(
+            items
+        )  # before the lock: bad input never waits for or touches the file
 
         def mutate(j: Journal) -> list[Task]:
             added = []
-            for item in items:
-                rec = new_record(j.doc.allocate_id(), **item)
+            for item in checked:
+                rec = new_record(j.doc.allocate_id(), **_resolve_refs(j.doc, item))
                 j.doc.records.append(rec)
                 j.touch(rec["uuid"], None, rec)
                 added.append(Task.from_record(rec))
@@ -220,17 +326,17 @@ class AppState:
         expect: Mapping[str, Any] | None = None,
         add_tags: Iterable[str] = (),
         remove_tags: Iterable[str] = (),
+        force: bool = False,
         **fields: Any,
     ) -> Task:
         """Change only the given fields; `expect` raises ConflictError if another window changed them.
 
         Tags added or removed are applied to the tags on disk, so another window's new tag stays.
+        `parent` is a task id (None clears it), `depends` a list of ids replacing the list: a
+        cycle raises DependencyCycleError. `status="done"` completes the task as `complete_many`
+        does (the next occurrence of a recurring task; OpenSubtasksError unless `force`).
         """
-        unknown = set(fields) - set(EDITABLE)
-        if unknown:
-            raise InvalidValueError(f"cannot edit {', '.join(sorted(unknown))}")
-        checked = {k: _check(k, v) for k, v in fields.items()}
-        plus, minus = _check("tags", add_tags), _check("tags", remove_tags)
+        checked, plus, minus = _checked_changes(fields, add_tags, remove_tags)
 
         def mutate(j: Journal) -> Task:
             rec = _find(j.doc, task_id)
@@ -238,42 +344,206 @@ class AppState:
             theirs = {k: now.get(k) for k, v in (expect or {}).items() if now.get(k) != v}
             if theirs:
                 raise ConflictError(task_id, theirs)
-            if plus or minus:
-                tags = checked.get("tags", rec.get("tags"))
-                current = tags if isinstance(tags, list) else []
-                kept = [t for t in current if t not in minus]
-                checked["tags"] = kept + [t for t in plus if t not in kept]
-            return _apply(j, rec, checked)
+            if checked.get("status") == "done" and not force:
+                _check_subtasks(j.doc, [_task_of(rec)])
+            return _edit(j, rec, checked, plus, minus)[0]
 
         return self.transact(f"edit {task_id}", mutate)
 
-    def complete(self, task_id: int) -> Task:
-        return self.set_status([task_id], "done")[0]
+    def modify_many(
+        self,
+        ids: Sequence[int],
+        changes: Mapping[str, Any],
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        force: bool = False,
+    ) -> list[Task]:
+        """The same changes (fields as in update_task, tags added and removed) to several tasks.
+
+        One transaction and one undo step; any unknown id or refused value changes nothing.
+        """
+        checked, plus, minus = _checked_changes(changes, add_tags, remove_tags)
+        label = "modify " + " ".join(map(str, ids))
+
+        def mutate(j: Journal) -> list[Task]:
+            tasks = [_task_of(_find(j.doc, i)) for i in ids]
+            if checked.get("status") == "done" and not force:
+                _check_subtasks(j.doc, tasks)
+            return [_edit(j, _find(j.doc, i), checked, plus, minus)[0] for i in ids]
+
+        return self.transact(label, mutate)
+
+    def complete(self, task_id: int, force: bool = False) -> Task:
+        return self.complete_many([task_id], force).tasks[0]
 
     def reopen(self, task_id: int) -> Task:
         return self.set_status([task_id], "pending")[0]
 
-    def set_status(self, ids: Sequence[int], status: str) -> list[Task]:
-        """Mark several tasks done or pending in one transaction; any unknown id changes nothing."""
-        label = ("done " if status == "done" else "undone ") + " ".join(map(str, ids))
+    def set_status(self, ids: Sequence[int], status: str, force: bool = False) -> list[Task]:
+        """Mark several tasks done or pending in one transaction; any unknown id changes nothing.
+
+        Done goes through `complete_many` (next occurrences, open subtasks).
+        """
+        if status == "done":
+            return self.complete_many(ids, force).tasks
+        label = "undone " + " ".join(map(str, ids))
         return self.transact(
             label, lambda j: [_apply(j, _find(j.doc, i), {"status": status}) for i in ids]
         )
 
+    def complete_many(self, ids: Sequence[int], force: bool = False) -> Finished:
+        """Complete tasks in one transaction; each recurring one gets its next occurrence in it.
+
+        Exactly once: the task is re-read under the lock, and one already done (by another window)
+        makes no second occurrence; nor does one whose next due the series already holds (done,
+        reopened and done again). Open subtasks of a completed task raise OpenSubtasksError
+        (nothing is changed) unless `force`; subtasks completed in the same call do not count.
+        Completing stops a started task.
+        """
+
+        def mutate(j: Journal) -> Finished:
+            if not force:
+                _check_subtasks(j.doc, [_task_of(_find(j.doc, i)) for i in ids])
+            finished, following = [], {}
+            for i in ids:  # found again each time: an id given twice is done once
+                task, after = _edit(j, _find(j.doc, i), {"status": "done"})
+                finished.append(task)
+                if after is not None:
+                    following[task.uuid] = after
+            return Finished(finished, following)
+
+        return self.transact("done " + " ".join(map(str, ids)), mutate)
+
     def delete(self, task_id: int) -> Task:
         return self.delete_many([task_id])[0]
 
-    def delete_many(self, ids: Sequence[int]) -> list[Task]:
-        def mutate(j: Journal) -> list[Task]:
+    def delete_many(self, ids: Sequence[int], series: bool = False) -> list[Task]:
+        """Delete tasks (see delete_tasks); the deleted tasks."""
+        return self.delete_tasks(ids, series).tasks
+
+    def delete_tasks(self, ids: Sequence[int], series: bool = False) -> Finished:
+        """Delete tasks in one transaction; what was deleted and what follows.
+
+        A recurring task's series goes on by default, as in Taskwarrior: deleting a pending
+        occurrence skips it, and its next occurrence is made (the latest one deleted of each
+        series makes it). `series=True` stops the series: every pending occurrence of it goes too
+        (they are in `tasks`) and none follows. Done occurrences are history and stay.
+        """
+
+        def mutate(j: Journal) -> Finished:
             gone = [_find(j.doc, i) for i in ids]
             tasks = [_task_of(r) for r in gone]
+            if series:
+                extra = _pending_of_series(j.doc, tasks, exclude=gone)
+                gone += extra
+                tasks += [_task_of(r) for r in extra]
             leaving = {id(rec) for rec in gone}
             j.doc.records[:] = [r for r in j.doc.records if id(r) not in leaving]
             for rec in gone:
                 j.touch(rec["uuid"], rec, None)
-            return tasks
+            return Finished(tasks, {} if series else _skip_occurrences(j, tasks))
 
         return self.transact("delete " + " ".join(map(str, ids)), mutate)
+
+    # --- notes, start and stop, dependencies, subtasks ---
+
+    def annotate(self, task_id: int, text: str) -> Task:
+        """Add a dated note; another window's note added meanwhile stays."""
+        note = _check("annotations", [text])[0]
+
+        def mutate(j: Journal) -> Task:
+            rec = _find(j.doc, task_id)
+            _task_of(rec)
+            notes = list(rec.get("annotations") or [])
+            return _set(j, rec, {"annotations": [*notes, {"entry": utc_now(), "text": note}]})
+
+        return self.transact(f"annotate {task_id}", mutate)
+
+    def denotate(self, task_id: int, which: int | str) -> tuple[Task, Annotation]:
+        """Remove one note: by number (1 is the oldest) or by its text or the unique start of it.
+
+        A number is checked against the notes this window showed: if another window changed them
+        so that the number means another note, ConflictError, nothing removed. More than one note
+        matching a text raises InvalidValueError naming their numbers.
+        """
+        seen = self._seen_notes(task_id)
+
+        def mutate(j: Journal) -> tuple[Task, Annotation]:
+            rec = _find(j.doc, task_id)
+            task = _task_of(rec)
+            if isinstance(which, int) and _note_moved(task.annotations, seen, which):
+                raise ConflictError(task_id, {"annotations": [a.text for a in task.annotations]})
+            index = _pick_note(task, which)
+            notes = list(rec["annotations"])
+            del notes[index]
+            return _set(j, rec, {"annotations": notes}), task.annotations[index]
+
+        return self.transact(f"denotate {task_id}", mutate)
+
+    def _seen_notes(self, task_id: int) -> list[Annotation] | None:
+        """The task's notes as this window last showed them (None: it showed none)."""
+        if self._snap is None:
+            return None
+        try:
+            return self.get(task_id).annotations
+        except TaskNotFound:
+            return None
+
+    def start(self, ids: Sequence[int]) -> list[Task]:
+        """Mark tasks active (the UTC time they started); a started one keeps its start time."""
+
+        def start_one(j: Journal, task_id: int) -> Task:
+            rec = _find(j.doc, task_id)
+            task = _task_of(rec)
+            if task.done:
+                raise InvalidValueError(f"task {task_id} is done; `undone {task_id}` to start it")
+            return task if task.start else _set(j, rec, {"start": utc_now()})
+
+        label = "start " + " ".join(map(str, ids))
+        return self.transact(label, lambda j: [start_one(j, i) for i in ids])
+
+    def stop(self, ids: Sequence[int]) -> list[Task]:
+        """End tasks' active time (the `start` field goes); a task not started is unchanged."""
+        label = "stop " + " ".join(map(str, ids))
+        return self.transact(
+            label, lambda j: [_set(j, _find(j.doc, i), {"start": None}) for i in ids]
+        )
+
+    def set_depends(
+        self,
+        task_id: int,
+        ids: Iterable[int],
+        mode: Literal["replace", "add", "remove"] = "replace",
+    ) -> Task:
+        """Set, add to or remove from the tasks `task_id` waits for; stored by uuid.
+
+        A cycle (or the task itself) raises DependencyCycleError naming the chain; nothing changes.
+        """
+        refs = _check("depends", ids)
+
+        def mutate(j: Journal) -> Task:
+            rec = _find(j.doc, task_id)
+            task = _task_of(rec)
+            if mode == "replace":
+                return _edit(j, rec, {"depends": refs})[0]
+            given = [_task_of(_find(j.doc, i)).uuid for i in refs]
+            if mode == "add":
+                wanted = task.depends + [u for u in given if u not in task.depends]
+            else:
+                wanted = [u for u in task.depends if u not in given]
+            _refuse_cycle(j.doc, task, wanted)
+            return _set(j, rec, {"depends": wanted})
+
+        return self.transact(f"depends {task_id}", mutate)
+
+    def subtasks_of(self, task: Task | int) -> list[Task]:
+        """The tasks whose parent is `task`, done ones too, in file order (this window's view)."""
+        parent = task if isinstance(task, Task) else self.get(task)
+        return [t for t in self.tasks if t.parent == parent.uuid]
+
+    def by_uuid(self, uuid: str) -> Task | None:
+        """The task with this uuid (as `depends` and `parent` name them), or None."""
+        return next((t for t in self.tasks if t.uuid == uuid), None)
 
     def restore_backup(self, backup: Document, label: str) -> list[Edit]:
         """Make the file hold a kept copy's tasks, as one undoable transaction; what it did."""
@@ -404,6 +674,312 @@ def _restore(doc: Document, steps: list[Edit], label: str) -> None:
         doc.records[:] = [r for i, r in enumerate(doc.records) if i not in gone]
 
 
+# --- helpers of issue 9's fields, inside a transaction ---
+
+
+def _set(j: Journal, rec: Record, fields: Mapping[str, Any]) -> Task:
+    """`_apply`, but an optional field set to None or [] leaves the record (absent = unset)."""
+    wanted = {
+        k: v for k, v in fields.items() if not (k in OPTIONAL and _unset(v) and _unset(rec.get(k)))
+    }
+    task = _apply(j, rec, wanted)
+    new = task.raw
+    cleared = [k for k in OPTIONAL if k in new and _unset(new[k]) and k in wanted]
+    if not cleared:
+        return task
+    kept = {k: v for k, v in new.items() if k not in cleared}
+    _replace(j.doc, new, kept)
+    j.touch(task.uuid, new, kept)
+    return Task.from_record(kept)
+
+
+def _unset(value: Any) -> bool:
+    return value is None or value == []
+
+
+def _edit(
+    j: Journal,
+    rec: Record,
+    checked: Mapping[str, Any],
+    plus: Sequence[str] = (),
+    minus: Sequence[str] = (),
+) -> tuple[Task, Task | None]:
+    """Apply checked changes to one record, merged with what is on disk; (task, next occurrence).
+
+    Ids in `parent` and `depends` become uuids (cycles refused); a recurring task keeps a due and
+    gets a series; a change to done completes it as complete_many does. An invalid record may be
+    edited (the edit may be what fixes it): the result is checked.
+    """
+    task = _task_or_none(rec) or _lenient(rec)
+    changes = dict(checked)
+    if plus or minus:
+        tags = changes.get("tags", rec.get("tags"))
+        current = tags if isinstance(tags, list) else []
+        kept = [t for t in current if t not in minus]
+        changes["tags"] = kept + [t for t in plus if t not in kept]
+    if "parent" in changes:
+        changes["parent"] = _parent_uuid(j.doc, task, changes["parent"])
+    if "depends" in changes:
+        changes["depends"] = [_task_of(_find(j.doc, i)).uuid for i in changes["depends"]]
+        _refuse_cycle(j.doc, task, changes["depends"])
+    recur = changes.get("recur", task.recur)
+    if recur is not None and changes.get("due", task.due) is None:
+        raise InvalidValueError(f"task {task.id} recurs ({recur}), so it needs a due date")
+    if recur is not None and task.series is None:
+        changes["series"] = str(uuidlib.uuid4())
+    if changes.get("status") != "done" or task.done:
+        return _set(j, rec, changes), None  # already done (another window?): no second next
+    done = _set(j, rec, {**changes, "start": None})
+    return done, _follow(j, done)
+
+
+def _checked_changes(
+    fields: Mapping[str, Any], add_tags: Iterable[str], remove_tags: Iterable[str]
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """Changes checked before the lock: (fields, tags to add, tags to remove)."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise InvalidValueError(f"cannot edit {', '.join(sorted(unknown))}")
+    checked = {k: _check(k, v) for k, v in fields.items()}
+    return checked, _check("tags", add_tags), _check("tags", remove_tags)
+
+
+def _resolve_refs(doc: Document, item: Mapping[str, Any]) -> dict[str, Any]:
+    """A new task's fields with `parent` and `depends` ids turned into the uuids of those tasks."""
+    out = dict(item)
+    if out.get("parent") is not None:
+        out["parent"] = _task_of(_find(doc, out["parent"])).uuid
+    if out.get("depends"):
+        out["depends"] = [_task_of(_find(doc, i)).uuid for i in out["depends"]]
+    return out
+
+
+def _check_subtasks(doc: Document, tasks: Sequence[Task]) -> None:
+    """Refuse to complete a pending task with pending subtasks not completed along with it."""
+    completing = {t.uuid for t in tasks if t.pending}
+    if not completing:
+        return
+    open_children: dict[str, list[Task]] = {}
+    for rec in doc.records:
+        if type(rec) is not dict or rec.get("parent") not in completing:
+            continue
+        child = _task_or_none(rec)
+        if child is not None and child.pending and child.uuid not in completing:
+            open_children.setdefault(child.parent or "", []).append(child)
+    for task in tasks:
+        if task.uuid in open_children:
+            raise OpenSubtasksError(task.id, open_children[task.uuid])
+
+
+def _task_or_none(rec: Any) -> Task | None:
+    try:
+        return Task.from_record(rec)
+    except InvalidRecord:
+        return None
+
+
+def _lenient(rec: Record) -> Task:
+    """What `_edit` needs of a record that is not a valid task: its identity and links."""
+
+    def text(key: str) -> str | None:
+        value = rec.get(key)
+        return value if isinstance(value, str) and value else None
+
+    return Task(
+        id=rec["id"],  # _find found it by this id
+        uuid=str(rec.get("uuid")),
+        name=text("name") or "?",
+        status="done" if rec.get("status") == "done" else "pending",
+        due=text("due"),
+        depends=_links(rec, "depends"),
+        recur=text("recur"),
+        series=text("series"),
+        raw=rec,
+    )
+
+
+def _ids_by_uuid(doc: Document) -> dict[str, Record]:
+    return {r["uuid"]: r for r in doc.records if type(r) is dict and isinstance(r.get("uuid"), str)}
+
+
+def _refuse_cycle(doc: Document, task: Task, depends: Sequence[str]) -> None:
+    """DependencyCycleError if `task` depending on `depends` would make it wait for itself.
+
+    Only the dependencies it does not have yet are followed: a cycle written into the file by
+    hand does not stop every later change to the task's list (removing one breaks it).
+    """
+    depends = [u for u in depends if u not in task.depends]
+    if task.uuid in depends:
+        raise DependencyCycleError(f"task {task.id} cannot depend on itself")
+    records = _ids_by_uuid(doc)
+    path = _path_to(task.uuid, depends, lambda u: _links(records.get(u), "depends"))
+    if path is not None:
+        chain = ", which depends on ".join(str(_id_of(records, u)) for u in path)
+        raise DependencyCycleError(f"task {task.id} depends on {chain}: a cycle")
+
+
+def _parent_uuid(doc: Document, task: Task, parent_id: int | None) -> str | None:
+    """The uuid of the new parent; a task cannot be its own subtask, nor its subtask's."""
+    if parent_id is None:
+        return None
+    parent = _task_of(_find(doc, parent_id))
+    if parent.uuid == task.uuid:
+        raise DependencyCycleError(f"task {task.id} cannot be its own subtask")
+    records = _ids_by_uuid(doc)
+    path = _path_to(task.uuid, [parent.uuid], lambda u: _links(records.get(u), "parent"))
+    if path is not None:
+        chain = ", which is a subtask of ".join(str(_id_of(records, u)) for u in path)
+        raise DependencyCycleError(f"task {task.id} would be a subtask of {chain}: a cycle")
+    return parent.uuid
+
+
+def _links(rec: Record | None, key: str) -> list[str]:
+    """The uuids a record's `depends` (a list) or `parent` (one) names; none for a bad value."""
+    value = rec.get(key) if rec is not None else None
+    if isinstance(value, str):
+        return [value]
+    return [u for u in value if isinstance(u, str)] if isinstance(value, list) else []
+
+
+def _path_to(
+    target: str, starts: Sequence[str], links: Callable[[str], list[str]]
+) -> list[str] | None:
+    """The shortest chain from one of `starts` along `links` to `target` (both ends in it), or None.
+
+    Breadth first over what is reachable: O(tasks + links); a cycle already in the file (written
+    by hand) does not loop.
+    """
+    came_from: dict[str, str | None] = {s: None for s in starts}
+    queue = list(dict.fromkeys(starts))
+    for node in queue:  # the list grows as it is walked
+        if node == target:
+            path = [node]
+            while (prev := came_from[path[-1]]) is not None:
+                path.append(prev)
+            return path[::-1]
+        for nxt in links(node):
+            if nxt not in came_from:
+                came_from[nxt] = node
+                queue.append(nxt)
+    return None
+
+
+def _id_of(records: Mapping[str, Record], uuid: str) -> object:
+    rec = records.get(uuid)
+    return rec.get("id") if rec is not None else uuid
+
+
+def _note_moved(notes: list[Annotation], seen: list[Annotation] | None, number: int) -> bool:
+    """Whether note `number` on disk is not the one this window showed as that number."""
+    if seen is None or not 1 <= number <= len(seen):
+        return False
+    return notes[number - 1 : number] != seen[number - 1 : number]
+
+
+def _pick_note(task: Task, which: int | str) -> int:
+    """The index of the note `which` names: a 1-based number, its text, or a unique start of it."""
+    notes = task.annotations
+    if not notes:
+        raise InvalidValueError(f"task {task.id} has no notes")
+    if isinstance(which, int):
+        if not 1 <= which <= len(notes):
+            raise InvalidValueError(
+                f"task {task.id} has {len(notes)} note{'s' if len(notes) > 1 else ''}: "
+                f"give a number from 1 to {len(notes)} or the start of its text"
+            )
+        return which - 1
+    text = which.strip()
+    exact = [i for i, n in enumerate(notes) if n.text == text]
+    found = exact or [
+        i for i, n in enumerate(notes) if n.text.casefold().startswith(text.casefold())
+    ]
+    if not text or not found:
+        raise InvalidValueError(f"no note of task {task.id} starts with {which!r:.40}")
+    if len(found) > 1:
+        numbers = ", ".join(str(i + 1) for i in found)
+        raise InvalidValueError(
+            f"{len(found)} notes of task {task.id} match {which!r:.40} ({numbers}): "
+            "give its number or more of its text"
+        )
+    return found[0]
+
+
+# --- recurrence, inside a transaction ---
+
+# Fields of one occurrence that its next occurrence does not copy.
+_PER_OCCURRENCE = ("start", "annotations")
+
+
+def _follow(j: Journal, task: Task) -> Task | None:
+    """The next occurrence of a recurring task just completed (or deleted), made once.
+
+    Its due is the task's moved by the rule (from the due, not from today), wait and scheduled
+    moved by as many days; it copies the task's other fields (unknown ones too), not its notes,
+    and shares its series. None when the series ends (`until`) or when the series already has
+    a task due then (done twice, or skipped and done: exactly one occurrence per due).
+    """
+    if task.recur is None or task.due is None:
+        return None
+    try:
+        rule = parse_rule(task.recur)
+    except ValueError as e:
+        raise InvalidValueError(f"task {task.id}'s recurrence cannot be read: {e}") from None
+    series = task.series or str(uuidlib.uuid4())
+    siblings = [r for r in j.doc.records if type(r) is dict and r.get("series") == series]
+    dues = [r["due"] for r in siblings if isinstance(r.get("due"), str)]
+    anchor = min([*dues, task.due], key=_sortable)
+    due = next_due(task.due, rule, task.until, anchor=anchor)
+    if due is None or (
+        due in dues and any(r.get("due") == due for r in siblings if r is not task.raw)
+    ):
+        return None
+    delta = days_between(task.due, due)
+    now = utc_now()
+    rec = {k: v for k, v in task.raw.items() if k not in _PER_OCCURRENCE}
+    rec.update(id=j.doc.allocate_id(), uuid=str(uuidlib.uuid4()), status="pending", due=due)
+    rec.update(created=now, modified=now, completed=None, series=series)
+    for key in ("wait", "scheduled"):
+        value = getattr(task, key)
+        if value is not None:
+            rec[key] = shift(value, delta)
+    j.doc.records.append(rec)
+    j.touch(rec["uuid"], None, rec)
+    return _task_of(rec)
+
+
+def _sortable(due: str) -> str:
+    """A stored due as text that sorts in time order (a date is its midnight)."""
+    return due if len(due) > 10 else due + "T00:00"
+
+
+def _skip_occurrences(j: Journal, deleted: Sequence[Task]) -> dict[str, Task]:
+    """After deleting pending occurrences: each series goes on after its latest one deleted."""
+    latest: dict[str, Task] = {}
+    for task in deleted:
+        if task.pending and task.is_recurring and task.due is not None:
+            key = task.series or task.uuid
+            if key not in latest or _sortable(task.due) > _sortable(latest[key].due or ""):
+                latest[key] = task
+    following = {t.uuid: _follow(j, t) for t in latest.values()}
+    return {u: t for u, t in following.items() if t is not None}
+
+
+def _pending_of_series(
+    doc: Document, tasks: Sequence[Task], exclude: Sequence[Record]
+) -> list[Record]:
+    """The pending records of the series of `tasks`, but those in `exclude`."""
+    series = {t.series for t in tasks if t.series is not None}
+    skipped = {id(r) for r in exclude}
+    return [
+        r
+        for r in doc.records
+        if type(r) is dict
+        and id(r) not in skipped
+        and r.get("series") in series
+        and r.get("status", "pending") == "pending"
+    ]
+
+
 def _check(key: str, value: Any) -> Any:
     if key == "status":
         if value not in ("pending", "done"):
@@ -415,10 +991,15 @@ def _check(key: str, value: Any) -> Any:
         raise InvalidValueError(str(e)) from None
 
 
-def _check_new(items: Sequence[Mapping[str, Any]]) -> None:
+def _check_new(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """New tasks' fields checked and cleaned; a recurring one needs a due."""
+    checked = []
     for item in items:
-        for key, value in item.items():
-            _check(key, value)
+        fields = {key: _check(key, value) for key, value in item.items()}
+        if fields.get("recur") and not fields.get("due"):
+            raise InvalidValueError("a recurring task needs a due date")
+        checked.append(fields)
+    return checked
 
 
 def _validate(records: list[Any]) -> tuple[list[Task], tuple[tuple[int, object, str], ...]]:

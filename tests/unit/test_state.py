@@ -22,7 +22,7 @@ from core.errors import (
     TaskNotFound,
 )
 from core.events import Event, InvalidRecords
-from core.state import AppState, Changes
+from core.state import AppState, Changes, DependencyCycleError, OpenSubtasksError
 from core.storage.fsops import FileOps
 
 UTC_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -587,3 +587,525 @@ def test_deleting_an_invalid_record_is_one_line_not_a_crash(tasks_path: Path) ->
     tasks_path.write_text(json.dumps({"format": "tasksafe", "version": 1, "tasks": [{"id": 1}]}))
     with pytest.raises(InvalidValueError, match="task 1 is not a valid task"):
         window(tasks_path).delete(1)
+
+
+# --- issue 9: the new fields through add and edit ---
+
+
+def uuid_of(path: Path, task_id: int) -> str:
+    return str(on_disk(path, task_id)["uuid"])
+
+
+def test_add_task_takes_the_new_fields_and_stores_links_by_uuid(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("garden")
+    state.add_task("buy seeds")
+    sub = state.add_task(
+        "sow",
+        due="2026-12-01T08:00",
+        project="home.garden",
+        wait="2026-11-30",
+        scheduled="2026-12-01",
+        recur="every 2 weeks",
+        until="2027-06-30",
+        parent=1,
+        depends=[2, 2],
+        annotations=["rain barrel"],
+    )
+    rec = on_disk(tasks_path, 3)
+    assert (rec["project"], rec["recur"], rec["until"]) == ("home.garden", "biweekly", "2027-06-30")
+    assert (rec["parent"], rec["depends"]) == (uuid_of(tasks_path, 1), [uuid_of(tasks_path, 2)])
+    assert rec["series"] == sub.series and uuid.UUID(rec["series"])
+    assert [a["text"] for a in rec["annotations"]] == ["rain barrel"]
+    assert "start" not in rec
+    assert not {"project", "depends", "series", "annotations"} & set(on_disk(tasks_path, 1))
+
+
+def test_add_refuses_a_recurrence_without_a_due_before_touching_the_file(
+    tasks_path: Path,
+) -> None:
+    state = window(tasks_path)
+    for bad in (
+        {"recur": "weekly"},
+        {"recur": "sometimes", "due": "2026-12-01"},
+        {"project": "two words"},
+        {"parent": "1"},
+        {"depends": [0]},
+    ):
+        with pytest.raises(InvalidValueError):
+            state.add_task("x", **bad)
+    assert not tasks_path.exists()
+
+
+def test_add_with_an_unknown_parent_or_dependency_adds_nothing(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("a")
+    before = tasks_path.read_bytes()
+    with pytest.raises(TaskNotFound, match="task 9"):
+        state.add_tasks([{"name": "b"}, {"name": "c", "parent": 9}])
+    with pytest.raises(TaskNotFound, match="task 8"):
+        state.add_task("d", depends=[1, 8])
+    assert tasks_path.read_bytes() == before
+
+
+def test_update_task_sets_and_clears_the_new_fields(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("a")
+    state.add_task("b")
+    task = state.update_task(2, project="Work.Q4", wait="2026-12-03", parent=1, depends=[1])
+    assert (task.project, task.wait, task.parent, task.depends) == (
+        "Work.Q4",
+        "2026-12-03",
+        uuid_of(tasks_path, 1),
+        [uuid_of(tasks_path, 1)],
+    )
+    cleared = state.update_task(2, project=None, wait="", parent=None, depends=[])
+    assert (cleared.project, cleared.wait, cleared.parent, cleared.depends) == (
+        None,
+        None,
+        None,
+        [],
+    )
+    assert not {"project", "wait", "parent", "depends"} & set(on_disk(tasks_path, 2))  # absent
+
+
+def test_update_task_gives_a_new_recurrence_a_series_and_keeps_its_due(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("a")
+    with pytest.raises(InvalidValueError, match="needs a due date"):
+        state.update_task(1, recur="weekly")
+    task = state.update_task(1, recur="Weekly", due="2026-12-01")
+    assert task.recur == "weekly" and task.series is not None
+    assert state.update_task(1, recur="monthly").series == task.series  # the same series
+    with pytest.raises(InvalidValueError, match=r"task 1 recurs \(monthly\), so it needs a due"):
+        state.update_task(1, due=None)
+    with pytest.raises(InvalidValueError, match="try daily"):
+        state.update_task(1, recur="now and then")
+
+
+def test_a_task_cannot_be_its_own_subtask_or_its_subtasks(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_tasks([{"name": n} for n in ("a", "b", "c")])
+    state.update_task(2, parent=1)
+    state.update_task(3, parent=2)
+    before = tasks_path.read_bytes()
+    with pytest.raises(DependencyCycleError, match="task 1 cannot be its own subtask"):
+        state.update_task(1, parent=1)
+    with pytest.raises(DependencyCycleError) as exc:
+        state.update_task(1, parent=3)
+    assert str(exc.value) == (
+        "task 1 would be a subtask of 3, which is a subtask of 2, which is a subtask of 1: a cycle"
+    )
+    assert tasks_path.read_bytes() == before
+
+
+def test_subtasks_of_lists_done_and_open_subtasks(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("parent")
+    state.add_tasks([{"name": "one", "parent": 1}, {"name": "two", "parent": 1}, {"name": "x"}])
+    state.complete(2)
+    assert [(t.id, t.status) for t in state.subtasks_of(1)] == [(2, "done"), (3, "pending")]
+    assert state.subtasks_of(state.get(4)) == []
+    assert state.by_uuid(uuid_of(tasks_path, 3)) == state.get(3)
+    assert state.by_uuid("nope") is None
+
+
+def test_completing_a_parent_with_open_subtasks_asks_first(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("parent")
+    state.add_tasks([{"name": "one", "parent": 1}, {"name": "two", "parent": 1}])
+    state.complete(2)
+    before = tasks_path.read_bytes()
+    for attempt in (
+        lambda: state.complete(1),
+        lambda: state.set_status([1], "done"),
+        lambda: state.update_task(1, status="done"),
+        lambda: state.modify_many([1], {"status": "done"}),
+    ):
+        with pytest.raises(OpenSubtasksError) as exc:
+            attempt()
+        assert [t.id for t in exc.value.subtasks] == [3]
+        assert "task 1 has 1 open subtask (3)" in str(exc.value)
+    assert tasks_path.read_bytes() == before
+    assert state.complete(1, force=True).done
+    assert state.get(3).pending  # forcing completes the parent only
+
+
+def test_a_parent_completed_with_its_open_subtasks_needs_no_force(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("parent")
+    state.add_task("child", parent=1)
+    finished = state.complete_many([2, 1])
+    assert [t.status for t in finished.tasks] == ["done", "done"]
+
+
+# --- notes ---
+
+
+def test_annotate_adds_dated_notes_and_keeps_another_windows_note(tasks_path: Path) -> None:
+    left = window(tasks_path)
+    left.add_task("x")
+    right = window(tasks_path)
+    right.annotate(1, "from right")
+    task = left.annotate(1, "  from left\x1b[1m ")
+    assert [a.text for a in task.annotations] == ["from right", "from left"]
+    assert all(UTC_STAMP.fullmatch(a.entry) for a in task.annotations)
+    with pytest.raises(InvalidValueError, match="needs some text"):
+        left.annotate(1, " ")
+
+
+def test_denotate_by_number_text_or_unique_start(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("x")
+    for note in ("call Ana", "call Ben", "buy milk", "Buy bread", "call"):
+        state.annotate(1, note)
+    task, removed = state.denotate(1, 2)
+    assert removed.text == "call Ben"
+    assert state.denotate(1, "call")[1].text == "call"  # an exact text wins over a prefix
+    with pytest.raises(InvalidValueError, match=r"2 notes of task 1 match 'BU' \(2, 3\)"):
+        state.denotate(1, "BU")
+    assert state.denotate(1, "buy b")[1].text == "Buy bread"  # a unique start, any case
+    task, removed = state.denotate(1, "buy milk")
+    assert [a.text for a in task.annotations] == ["call Ana"]
+    with pytest.raises(InvalidValueError, match="task 1 has 1 note: give a number from 1 to 1"):
+        state.denotate(1, 3)
+    with pytest.raises(InvalidValueError, match="no note of task 1 starts with 'zz'"):
+        state.denotate(1, "zz")
+    state.denotate(1, 1)
+    assert "annotations" not in on_disk(tasks_path, 1)
+    with pytest.raises(InvalidValueError, match="task 1 has no notes"):
+        state.denotate(1, 1)
+
+
+def test_denotate_by_a_number_another_window_shifted_is_a_conflict(tasks_path: Path) -> None:
+    left = window(tasks_path)
+    left.add_task("x")
+    left.annotate(1, "first")
+    left.annotate(1, "second")
+    window(tasks_path).denotate(1, "first")  # "second" is now number 1
+    before = tasks_path.read_bytes()
+    with pytest.raises(ConflictError, match="annotations"):
+        left.denotate(1, 2)  # left showed "second" as 2
+    assert tasks_path.read_bytes() == before
+    left.refresh()
+    assert left.denotate(1, 1)[1].text == "second"
+
+
+# --- start and stop ---
+
+
+def test_start_and_stop(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_tasks([{"name": "a"}, {"name": "b"}])
+    started = state.start([1, 2])
+    assert all(t.is_active and UTC_STAMP.fullmatch(t.start or "") for t in started)
+    first = on_disk(tasks_path, 1)["start"]
+    assert state.start([1])[0].start == first  # already started: its start time stays
+    stopped = state.stop([1])
+    assert not stopped[0].is_active and "start" not in on_disk(tasks_path, 1)
+    assert state.stop([1])[0].start is None  # not started: unchanged
+    done = state.complete(2)
+    assert done.start is None and "start" not in on_disk(tasks_path, 2)  # done stops it
+    with pytest.raises(InvalidValueError, match="task 2 is done"):
+        state.start([2])
+
+
+# --- dependencies ---
+
+
+def test_set_depends_replaces_adds_and_removes_by_uuid(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_tasks([{"name": n} for n in ("a", "b", "c", "d")])
+    u = {i: uuid_of(tasks_path, i) for i in (1, 2, 3, 4)}
+    assert state.set_depends(1, [2, 3]).depends == [u[2], u[3]]
+    assert state.set_depends(1, [4, 2], mode="add").depends == [u[2], u[3], u[4]]
+    assert state.set_depends(1, [3], mode="remove").depends == [u[2], u[4]]
+    assert state.set_depends(1, [3]).depends == [u[3]]
+    assert state.set_depends(1, []).depends == []
+    assert "depends" not in on_disk(tasks_path, 1)
+
+
+def test_a_dependency_cycle_is_refused_with_its_chain(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_tasks([{"name": n} for n in ("a", "b", "c", "d")])
+    state.set_depends(3, [1])
+    state.set_depends(1, [2, 4])
+    before = tasks_path.read_bytes()
+    with pytest.raises(DependencyCycleError) as exc:
+        state.set_depends(2, [3])
+    assert str(exc.value) == "task 2 depends on 3, which depends on 1, which depends on 2: a cycle"
+    with pytest.raises(DependencyCycleError, match=r"^task 2 depends on 1, which depends on 2: a"):
+        state.set_depends(2, [4, 1], mode="add")
+    with pytest.raises(DependencyCycleError, match="task 2 depends on 1, which depends on 2"):
+        state.update_task(2, depends=[1])
+    with pytest.raises(DependencyCycleError, match="task 2 depends on 1, which depends on 2"):
+        state.modify_many([3, 2], {"depends": [1]})
+    with pytest.raises(DependencyCycleError, match="task 2 cannot depend on itself"):
+        state.update_task(2, depends=[2])
+    assert tasks_path.read_bytes() == before
+    assert state.set_depends(2, [4]).depends  # 3 -> 1 -> 2 -> 4: a chain, not a loop
+    assert state.set_depends(1, [4], mode="remove").depends == [uuid_of(tasks_path, 2)]
+
+
+def test_a_cycle_written_by_hand_does_not_hang_the_check(tasks_path: Path) -> None:
+    write_envelope(
+        tasks_path,
+        [task(1, depends=["uuid-2"]), task(2, depends=["uuid-1"]), task(3)],
+        next_id=4,
+    )
+    state = window(tasks_path)
+    assert state.set_depends(3, [1]).depends == ["uuid-1"]  # 1 and 2 loop, but not through 3
+    with pytest.raises(DependencyCycleError, match="task 1 depends on 3, which depends on 1"):
+        state.set_depends(1, [3], mode="add")
+
+
+# --- recurrence ---
+
+
+def test_completing_a_recurring_task_makes_its_next_occurrence(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("parent")
+    state.add_task(
+        "water plants",
+        priority=1,
+        tags=["home"],
+        due="2026-12-03T08:00",
+        project="home.garden",
+        wait="2026-12-02",
+        scheduled="2026-12-03T07:00",
+        recur="every mon,thu",
+        parent=1,
+        annotations=["the first time only"],
+    )
+    state.start([2])
+    finished = state.complete_many([2])
+    done, following = finished.tasks[0], finished.next[finished.tasks[0].uuid]
+    assert (done.status, following.status, following.id) == ("done", "pending", 3)
+    assert following.due == "2026-12-07T08:00"  # Thursday -> Monday, the hour kept
+    assert (following.wait, following.scheduled) == ("2026-12-06", "2026-12-07T07:00")
+    assert following.series == done.series is not None
+    assert (following.name, following.priority, following.tags, following.project) == (
+        "water plants",
+        1,
+        ["home"],
+        "home.garden",
+    )
+    assert (following.parent, following.recur) == (done.parent, "every mon,thu")
+    assert (following.annotations, following.start, following.completed) == ([], None, None)
+    assert following.uuid != done.uuid
+    assert [t.id for t in state.tasks] == [1, 2, 3]
+
+
+def test_the_next_occurrence_copies_fields_this_version_does_not_know(tasks_path: Path) -> None:
+    write_envelope(
+        tasks_path,
+        [task(1, due="2026-12-01", recur="daily", series="s-1", estimate="2h", start="x")],
+        next_id=2,
+    )
+    state = window(tasks_path)
+    state.complete(1)
+    rec = on_disk(tasks_path, 2)
+    assert (rec["estimate"], rec["series"], rec["due"]) == ("2h", "s-1", "2026-12-02")
+    assert "start" not in rec
+
+
+def test_a_monthly_series_from_the_31st_comes_back_to_the_31st(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("rent", due="2026-01-31", recur="monthly")
+    dues = []
+    for task_id in (1, 2, 3, 4):
+        finished = state.complete_many([task_id])
+        dues.append(finished.next[finished.tasks[0].uuid].due)
+    assert dues == ["2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"]
+
+
+def test_a_series_ends_at_until(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("daily", due="2026-12-30", recur="daily", until="2026-12-31")
+    assert state.complete_many([1]).next  # the 31st
+    last = state.complete_many([2])
+    assert last.next == {} and [t.id for t in state.tasks] == [1, 2]
+
+
+def test_an_unreadable_stored_rule_is_refused_when_completing(tasks_path: Path) -> None:
+    write_envelope(tasks_path, [task(1, due="2026-12-01", recur="every blue moon")], next_id=2)
+    state = window(tasks_path)
+    before = tasks_path.read_bytes()
+    with pytest.raises(InvalidValueError, match="task 1's recurrence cannot be read"):
+        state.complete(1)
+    assert tasks_path.read_bytes() == before
+
+
+def test_done_undone_done_makes_one_next_occurrence(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("weekly", due="2026-12-01", recur="weekly")
+    state.complete(1)
+    state.reopen(1)
+    again = state.complete_many([1])
+    assert again.next == {}
+    assert [r["due"] for r in records(tasks_path)] == ["2026-12-01", "2026-12-08"]
+
+
+def test_two_windows_completing_one_recurring_task_make_one_next_occurrence(
+    tasks_path: Path,
+) -> None:
+    left = window(tasks_path)
+    left.add_task("weekly", due="2026-12-01", recur="weekly")
+    right = window(tasks_path)
+    assert left.complete_many([1]).next
+    late = right.complete_many([1])  # right still shows it pending
+    assert late.next == {} and late.tasks[0].done
+    assert [(r["id"], r["due"]) for r in records(tasks_path)] == [
+        (1, "2026-12-01"),
+        (2, "2026-12-08"),
+    ]
+
+
+def test_completing_while_another_window_edits_keeps_the_edit_and_one_occurrence(
+    tasks_path: Path,
+) -> None:
+    left = window(tasks_path)
+    left.add_task("weekly", due="2026-12-01", recur="weekly")
+    left.add_task("other", due="2026-12-01", recur="weekly")
+    right = window(tasks_path)
+    left.complete(1)
+    right.update_task(1, name="renamed in right", expect={"name": "weekly"})  # stale
+    assert on_disk(tasks_path, 1)["name"] == "renamed in right"
+    assert on_disk(tasks_path, 1)["status"] == "done"
+    # The other order: the edit first, then a stale window completes: the next one has the edit.
+    right.update_task(2, name="edited first")
+    left.complete(2)
+    dues = [(r["name"], r["due"], r["status"]) for r in records(tasks_path)]
+    assert dues == [
+        ("renamed in right", "2026-12-01", "done"),
+        ("edited first", "2026-12-01", "done"),
+        ("weekly", "2026-12-08", "pending"),
+        ("edited first", "2026-12-08", "pending"),
+    ]
+
+
+def test_deleting_an_occurrence_skips_it_and_the_series_goes_on(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("weekly", due="2026-12-01", recur="weekly")
+    state.add_task("plain")
+    gone = state.delete_tasks([1, 2])
+    assert [t.id for t in gone.tasks] == [1, 2]
+    following = gone.next[gone.tasks[0].uuid]
+    assert (following.id, following.due) == (3, "2026-12-08")
+    assert [r["id"] for r in records(tasks_path)] == [3]
+
+
+def test_deleting_with_series_stops_it_and_keeps_done_occurrences(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("weekly", due="2026-12-01", recur="weekly")
+    state.complete(1)  # 2 is due 2026-12-08
+    state.reopen(1)  # two pending occurrences now
+    state.complete(2)  # 3 is due 2026-12-15
+    gone = state.delete_tasks([3], series=True)
+    assert sorted(t.id for t in gone.tasks) == [1, 3] and gone.next == {}
+    assert [(r["id"], r["status"]) for r in records(tasks_path)] == [(2, "done")]
+    assert state.delete_many([2], series=True)[0].id == 2  # the old signature still works
+
+
+def test_deleting_two_occurrences_of_one_series_makes_one_next(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("weekly", due="2026-12-01", recur="weekly")
+    state.complete(1)
+    state.reopen(1)  # 1 (Dec 1) and 2 (Dec 8) pending
+    gone = state.delete_tasks([1, 2])
+    assert len(gone.next) == 1
+    assert [(r["id"], r["due"]) for r in records(tasks_path)] == [(3, "2026-12-15")]
+
+
+# --- bulk changes ---
+
+
+def test_modify_many_changes_several_tasks_in_one_undo_step(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_tasks([{"name": "a", "tags": ["old"]}, {"name": "b"}, {"name": "c"}])
+    before = tasks_path.read_bytes()
+    changed = state.modify_many(
+        [1, 2], {"project": "home", "due": "2026-12-05"}, add_tags=["garden"], remove_tags=["old"]
+    )
+    assert [(t.project, t.due, t.tags) for t in changed] == [
+        ("home", "2026-12-05", ["garden"]),
+        ("home", "2026-12-05", ["garden"]),
+    ]
+    assert state.get(3).project is None
+    state.undo()
+    assert [Task_fields(r) for r in records(tasks_path)] == [
+        Task_fields(r) for r in json.loads(before)["tasks"]
+    ]
+
+
+def Task_fields(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in rec.items() if k != "modified"}
+
+
+def test_modify_many_with_one_bad_id_or_value_changes_nothing(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_tasks([{"name": "a"}, {"name": "b"}])
+    before = tasks_path.read_bytes()
+    with pytest.raises(TaskNotFound):
+        state.modify_many([1, 9], {"priority": 1})
+    with pytest.raises(InvalidValueError, match="cannot edit uuid"):
+        state.modify_many([1], {"uuid": "x"})
+    with pytest.raises(InvalidValueError, match="project"):
+        state.modify_many([1, 2], {"project": "a b"})
+    assert tasks_path.read_bytes() == before
+
+
+def test_modify_many_to_done_makes_next_occurrences(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("weekly", due="2026-12-01", recur="weekly")
+    state.modify_many([1], {"status": "done"})
+    assert [(r["due"], r["status"]) for r in records(tasks_path)] == [
+        ("2026-12-01", "done"),
+        ("2026-12-08", "pending"),
+    ]
+
+
+# --- undo and redo of each new operation ---
+
+
+def _setup_rich(state: AppState) -> None:
+    state.add_task("parent")
+    state.add_task("weekly", due="2026-12-01", recur="weekly", parent=1)
+    state.add_task("plain")
+    state.annotate(3, "a note")
+    state.start([1])
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda s: s.annotate(3, "another"),
+        lambda s: s.denotate(3, 1),
+        lambda s: s.start([2, 3]),
+        lambda s: s.stop([1]),
+        lambda s: s.set_depends(3, [1, 2]),
+        lambda s: s.update_task(3, parent=1, project="home", recur="daily", due="2026-12-02"),
+        lambda s: s.complete_many([2]),
+        lambda s: s.complete_many([1], force=True),
+        lambda s: s.delete_tasks([2]),
+        lambda s: s.delete_tasks([2], series=True),
+        lambda s: s.modify_many([1, 3], {"wait": "2026-12-24"}, add_tags=["x"]),
+    ],
+)
+def test_undo_and_redo_of_each_new_operation(tasks_path: Path, operation: Any) -> None:
+    state = window(tasks_path)
+    _setup_rich(state)
+    before = records(tasks_path)
+    steps = len(state.undo_stack)
+    operation(state)
+    after = records(tasks_path)
+    assert after != before
+    assert len(state.undo_stack) == steps + 1  # one undo step
+    state.undo()
+    assert by_id(records(tasks_path)) == by_id(before)  # an undone delete comes back at the end
+    state.redo()
+    assert by_id(records(tasks_path)) == by_id(after)
+
+
+def by_id(recs: list[Any]) -> list[Any]:
+    return sorted(recs, key=lambda r: r["id"])

@@ -929,9 +929,7 @@ def _follow(j: Journal, task: Task) -> Task | None:
     dues = [r["due"] for r in siblings if isinstance(r.get("due"), str)]
     anchor = min([*dues, task.due], key=_sortable)
     due = next_due(task.due, rule, task.until, anchor=anchor)
-    if due is None or (
-        due in dues and any(r.get("due") == due for r in siblings if r is not task.raw)
-    ):
+    if due is None or due in dues:
         return None
     delta = days_between(task.due, due)
     now = utc_now()

@@ -19,6 +19,7 @@ from typing import NoReturn, TypeVar
 
 from core.errors import FileCorruptionError, StorageError, storage_error
 from core.events import EventSink, LockWaiting, Recovered, Saved, Upgraded, ignore
+from core.model import utc_now
 from core.storage.document import (
     Document,
     NewerVersionError,
@@ -28,7 +29,8 @@ from core.storage.document import (
     encode,
 )
 from core.storage.fsops import DEFAULT_OPS, FileOps
-from core.storage.lock import FileLock
+from core.storage.history import Change, History, entry_line
+from core.storage.lock import FileLock, holder_info
 from core.storage.reading import NotRegularFileError, read_regular
 
 T = TypeVar("T")
@@ -80,6 +82,8 @@ class SafeFileManager:
         # Transactions whose replace happened, counted in the same Ctrl-C-proof moment: an
         # interrupted one-shot command can then say truthfully whether its change was saved.
         self.changes_saved = 0
+        self.history = History(self.real_path + ".history", ops)
+        self._lock: FileLock | None = None
 
     # --- reading (no lock) ---
 
@@ -122,12 +126,14 @@ class SafeFileManager:
     # --- the transaction ---
 
     def transaction(
-        self, mutate: Callable[[Document], T], known: Snapshot | None
+        self, mutate: Callable[[Document], tuple[T, Change]], known: Snapshot | None
     ) -> tuple[T, Snapshot]:
         """Apply `mutate` to a copy of the latest document; durable before it returns.
 
-        `mutate` must replace the records it changes, never edit one in place: the copy shares
-        them with `known`, which stays this window's snapshot if anything fails.
+        `mutate` returns its result and the Change it made, which becomes the history's next step.
+        It must replace the records it changes, never edit one in place: the copy shares them
+        with `known`, which stays this window's snapshot if anything fails. A change that changes
+        nothing writes nothing: no step, no backup pushed out.
         """
         start = time.perf_counter()
         with self._locked():
@@ -136,23 +142,40 @@ class SafeFileManager:
                 known if known and known.signature == self.signature() else self._read_or_recover()
             )
             work = snap.doc.working_copy()  # `known` is adopted only if the save succeeds
-            result = mutate(work)
+            result, change = mutate(work)
+            if _unchanged(snap.doc, work, change):
+                return result, snap
+            work.step = snap.doc.step + 1
             try:
                 data = encode(work)
             except UnencodableError as e:
                 raise StorageError(f"could not save {self.path}; nothing was changed: {e}") from e
-            self._write(data, snap)
+            self._write(data, snap, self._step_line(work, change))
             new = Snapshot(work, self.signature())
         self.on_event(Saved(self.path, len(work.records), time.perf_counter() - start))
         return result, new
+
+    def _step_line(self, work: Document, change: Change) -> bytes:
+        who = {k: v for k, v in holder_info().items() if k != "since"}
+        return entry_line(work.step, utc_now(), who, change, work.next_id)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
         def report(holder: str, waited: float) -> None:
             self.on_event(LockWaiting(self.path, holder, waited))
 
-        with FileLock(self.lock_path, self.lock_timeout, report):
-            yield
+        with FileLock(self.lock_path, self.lock_timeout, report) as lock:
+            self._lock = lock
+            try:
+                yield
+            finally:
+                self._lock = None
+
+    def _verify_lock(self) -> None:
+        """Before each write: a lock file removed or replaced meanwhile lets a newcomer in, so
+        this save must change nothing rather than overwrite the newcomer's (issue 16)."""
+        if self._lock is not None:
+            self._lock.verify(self.path)
 
     def _read_or_recover(self) -> Snapshot:
         try:
@@ -160,15 +183,24 @@ class SafeFileManager:
         except UndecodableError as e:
             return self._recover(str(e))
 
-    def _write(self, data: bytes, old: Snapshot, is_change: bool = True) -> None:
+    def _write(self, data: bytes, old: Snapshot, step: bytes | None = None) -> None:
+        """The save itself; `step`: the history line of this change (None: a recovery's restore).
+
+        The step is appended after the temp is durable and before the replace: a full disk then
+        fails before the history changes, and a step is in the history before its file lands.
+        """
         tmp = self._temp_path()
         try:
             self._write_temp(tmp, data, self._mode())
+            self._verify_lock()
+            if step is not None:
+                self.history.append(step)
             if old.signature is not None and old.signature[1] > 0:  # an empty file keeps nothing
                 self._keep_old_version(old.doc)
+            self._verify_lock()
             with _ctrl_c_ignored():  # Ctrl-C cancels up to here; a replace that began must finish
                 self.ops.replace(tmp, self.real_path)
-                self.changes_saved += is_change
+                self.changes_saved += step is not None
                 self._make_durable()
         except OSError as e:
             self._discard(tmp)
@@ -277,7 +309,7 @@ class SafeFileManager:
         except OSError as e:
             raise storage_error(e, f"could not set {self.path} aside to restore {backup}") from e
         # No signature: damaged bytes never become a backup. A restore is not the user's change.
-        self._write(data, Snapshot(doc, None), is_change=False)
+        self._write(data, Snapshot(doc, None))
         self.on_event(Recovered(self.path, reason, backup, len(doc.records), corrupt))
         return Snapshot(doc, self.signature())
 
@@ -334,6 +366,10 @@ class SafeFileManager:
             except FileExistsError:
                 continue
         raise StorageError(f"too many quarantined copies of {self.path}; clean some up")
+
+
+def _unchanged(before: Document, after: Document, change: Change) -> bool:
+    return not change.edits and after.next_id == before.next_id and after.extra == before.extra
 
 
 @contextmanager

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import uuid as uuidlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Literal, TypeVar
 
 from core.errors import AppError, ConflictError, InvalidValueError, TaskNotFound
 from core.events import EventSink, InvalidRecords, ignore
 from core.file_safety import SafeFileManager, Snapshot
-from core.maintenance.backups import Edit, restore_into
+from core.maintenance.backups import restore_into
 from core.model import (
     Annotation,
     InvalidRecord,
@@ -30,6 +30,7 @@ from core.model import (
 from core.recurrence import days_between, next_due, parse_rule, shift
 from core.storage.document import Document
 from core.storage.fsops import DEFAULT_OPS, FileOps
+from core.storage.history import Change, Edit
 from core.vocabulary import check_tags, clean_text, parse_priority
 
 T = TypeVar("T")
@@ -92,14 +93,6 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 
 
 @dataclass(frozen=True)
-class Change:
-    """What one transaction did to each task it touched: (uuid, before, after); None = absent."""
-
-    label: str
-    edits: tuple[Edit, ...]
-
-
-@dataclass(frozen=True)
 class Changes:
     """What another window changed, by kind, for a one-line notice."""
 
@@ -159,8 +152,10 @@ class Journal:
         first = self.edits[uuid][0] if uuid in self.edits else before
         self.edits[uuid] = (first, after)
 
-    def change(self, label: str) -> Change:
-        return Change(label, tuple((u, b, a) for u, (b, a) in self.edits.items()))
+    def change(self, label: str, undoes: int | None = None, redoes: int | None = None) -> Change:
+        """The Change for the history (an undo or redo names the step it takes back or redoes)."""
+        edits = tuple((u, b, a) for u, (b, a) in self.edits.items())
+        return Change(label, edits, undoes=undoes, redoes=redoes)
 
 
 MissingRecords = Callable[[Sequence[Record], list[Any]], Sequence[Record]]
@@ -244,12 +239,24 @@ class AppState:
 
     # --- the transaction every mutation goes through ---
 
-    def transact(self, label: str, mutate: Callable[[Journal], T], undoable: bool = True) -> T:
-        """Run `mutate` on the latest document under the lock; durable when it returns."""
+    def transact(
+        self,
+        label: str,
+        mutate: Callable[[Journal], T],
+        undoable: bool = True,
+        undoes: int | None = None,
+        redoes: int | None = None,
+    ) -> T:
+        """Run `mutate` on the latest document under the lock; durable when it returns.
 
-        def apply(doc: Document) -> tuple[T, Change]:
+        The change becomes the history's next step; `undoes` / `redoes` name the step an undo or
+        redo takes back or applies again.
+        """
+
+        def apply(doc: Document) -> tuple[tuple[T, Change], Change]:
             journal = Journal(doc)
-            return mutate(journal), journal.change(label)
+            result, change = mutate(journal), journal.change(label, undoes, redoes)
+            return (result, change), change
 
         if self._snap is None:
             # Read first without the lock: a damaged file with no valid backup is then refused
@@ -260,7 +267,7 @@ class AppState:
         (result, change), snap = self.files.transaction(apply, self._snap)
         self._set_snapshot(snap)
         if undoable and change.edits:
-            self.undo_stack.append(change)
+            self.undo_stack.append(replace(change, step=snap.doc.step))
             self.redo_stack.clear()
         return result
 
@@ -589,7 +596,10 @@ class AppState:
             raise AppError(f"nothing to {'undo' if backwards else 'redo'} in this window")
         change = source[-1]
         steps = [(u, a, b) if backwards else (u, b, a) for u, b, a in change.edits]
-        self.transact(change.label, lambda j: _restore(j.doc, steps, change.label), undoable=False)
+        step = change.step or None
+        label = f"{'undo' if backwards else 'redo'} {step or change.label}"
+        links = (step, None) if backwards else (None, step)
+        self.transact(label, lambda j: _restore(j, steps, change.label), False, *links)
         source.pop()
         target.append(change)
         return change
@@ -655,15 +665,17 @@ def _field_values(rec: Record) -> Mapping[str, Any]:
     return {k: getattr(task, k) for k in EDITABLE}
 
 
-def _restore(doc: Document, steps: list[Edit], label: str) -> None:
+def _restore(j: Journal, steps: list[Edit], label: str) -> None:
     """Put each task back from `expected` to `wanted`, refusing if another window moved it."""
+    doc = j.doc
     by_uuid = {r.get("uuid"): i for i, r in enumerate(doc.records) if isinstance(r, dict)}
     for uuid, expected, _ in steps:
         now = doc.records[by_uuid[uuid]] if uuid in by_uuid else None
         if now != expected:
             raise AppError(f"cannot undo `{label}`: another window has changed those tasks since")
     gone = set()
-    for uuid, _, wanted in steps:
+    for uuid, expected, wanted in steps:
+        j.touch(uuid, expected, wanted)
         if uuid in by_uuid and wanted is None:
             gone.add(by_uuid[uuid])
         elif uuid in by_uuid:

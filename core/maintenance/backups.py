@@ -15,6 +15,7 @@ from core.errors import AppError, UsageError
 from core.file_safety import SafeFileManager
 from core.model import InvalidRecord, Record, Task
 from core.storage.document import Document, decode
+from core.storage.history import Edit
 from core.storage.reading import read_regular
 
 _ROTATED = re.compile(r"backup(\.\d+)?")
@@ -133,8 +134,6 @@ def find_backup(files: SafeFileManager, name: str) -> BackupFile:
 
 
 # --- restoring: pure changes to a Document, run inside a transaction by the caller ---
-
-Edit = tuple[str, Record | None, Record | None]
 
 
 def restore_into(doc: Document, backup: Document) -> list[Edit]:

@@ -25,7 +25,7 @@ import orjson
 from core.model import FORMAT_NAME, FORMAT_VERSION, Record, legacy_to_record
 
 _BOM = b"\xef\xbb\xbf"
-_ENVELOPE_KEYS = ("format", "version", "next_id", "tasks")
+_ENVELOPE_KEYS = ("format", "version", "next_id", "step", "tasks")
 
 
 class UndecodableError(ValueError):
@@ -50,6 +50,8 @@ class Document:
     legacy: bool = False  # read from the original app's bare list; upgraded on the next write
     # Why saving would change the file behind the user's back (a number no float can hold), or None.
     unwritable: str | None = None
+    # The newest history step this file holds (core/storage/history.py); 0 before the first.
+    step: int = 0
 
     def ids(self) -> Iterator[int]:
         return (r["id"] for r in self.records if type(r) is dict and type(r.get("id")) is int)
@@ -73,7 +75,9 @@ class Document:
         edits one in place, so this document (the window's snapshot) stays as it was until the
         save succeeds. The copy is not legacy: it is written in the envelope format.
         """
-        return Document(list(self.records), self.next_id, dict(self.extra), False, self.unwritable)
+        return Document(
+            list(self.records), self.next_id, dict(self.extra), False, self.unwritable, self.step
+        )
 
 
 def loads(data: bytes) -> Any:
@@ -262,8 +266,11 @@ def _from_envelope(value: dict[str, Any]) -> Document:
     next_id = value.get("next_id", 1)
     if type(next_id) is not int or next_id < 1:
         raise UndecodableError(f"next_id must be a positive integer, not {next_id!r:.40}")
+    step = value.get("step", 0)
+    if type(step) is not int or step < 0:
+        raise UndecodableError(f"step must be a whole number, not {step!r:.40}")
     extra = {k: v for k, v in value.items() if k not in _ENVELOPE_KEYS}
-    return Document(records=records, next_id=next_id, extra=extra)
+    return Document(records=records, next_id=next_id, extra=extra, step=step)
 
 
 def encode(doc: Document) -> bytes:
@@ -274,6 +281,8 @@ def encode(doc: Document) -> bytes:
         "version": FORMAT_VERSION,
         "next_id": doc.next_id,
     }
+    if doc.step:
+        envelope["step"] = doc.step
     envelope.update(doc.extra)
     envelope["tasks"] = doc.records
     return dumps(envelope)

@@ -32,6 +32,11 @@ class FileOps:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
         return os.open(path, flags | getattr(os, "O_BINARY", 0), 0o600)
 
+    def open_append(self, path: str, mode: int = 0o600) -> int:
+        """Open (creating) a file to append to, and to read its last byte: the history."""
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)  # read: the tail
+        return os.open(path, flags | getattr(os, "O_BINARY", 0), mode)
+
     def write(self, fd: int, data: bytes) -> None:
         view = memoryview(data)
         while view:

@@ -204,7 +204,6 @@ except Exception as e:
 """
 
 
-@pytest.mark.xfail(reason="needs file_safety to call still_ours() before replace", strict=False)
 def test_a_save_whose_lock_was_removed_meanwhile_changes_nothing(tasks_path: Path) -> None:
     """A holds the lock mid-save; `rm` the lock file; B locks a new one and saves. A must then
     abort rather than replace the file with its copy, which lacks B's acknowledged task."""
@@ -235,7 +234,6 @@ def test_a_save_whose_lock_was_removed_meanwhile_changes_nothing(tasks_path: Pat
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="needs file_safety to call still_ours() before replace", strict=False)
 def test_no_acknowledged_add_is_lost_while_a_script_keeps_deleting_the_lock_file(
     tasks_path: Path,
 ) -> None:

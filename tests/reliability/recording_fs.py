@@ -2,7 +2,8 @@
 
 The model of a power cut after the first k recorded steps:
 - File data: an inode holds its last fsynced content or, if it changed since, its current
-  content or the first half of it (a torn write); a file never fsynced may come back empty.
+  content or the first half of what changed (a torn write; an append keeps the bytes an fsync
+  made durable); a file never fsynced may come back empty.
   All are tried.
 - Directory entries: operations (create, rename, link, unlink) before the last fsync of the
   directory are durable. Each of those after it may be lost: every subset, in order, is tried
@@ -32,7 +33,7 @@ Disk = dict[str, bytes]
 class Op:
     """One recorded step: `name` and `dst` are entries of the data file's directory."""
 
-    kind: str  # create write fchmod fsync close replace link unlink fsync_dir
+    kind: str  # create open_append write fchmod fsync close replace link unlink fsync_dir
     name: str = ""
     dst: str = ""
     fd: int = -1
@@ -58,6 +59,11 @@ class RecordingOps(FileOps):
     def create(self, path: str) -> int:
         fd = super().create(path)
         self.log.append(Op("create", self._entry(path), fd=fd))
+        return fd
+
+    def open_append(self, path: str, mode: int = 0o600) -> int:
+        fd = super().open_append(path, mode)
+        self.log.append(Op("open_append", self._entry(path), fd=fd))
         return fd
 
     def write(self, fd: int, data: bytes) -> None:
@@ -153,6 +159,10 @@ class PowerCutModel:
             self.content[inode], self.synced[inode] = bytearray(), None
             self.fds[op.fd] = inode
             self._dir_op(DirOp("create", op.name, "", inode))
+        elif op.kind == "open_append" and op.name in self.names:
+            self.fds[op.fd] = self.names[op.name]
+        elif op.kind == "open_append":  # a new file, as create makes one
+            self.step(Op("create", op.name, fd=op.fd))
         elif op.kind == "write":
             self.content[self.fds[op.fd]] += op.data
         elif op.kind == "fsync":
@@ -194,7 +204,10 @@ class PowerCutModel:
         synced = self.synced[inode] or b""
         if synced == current:
             return [synced]
-        return list(dict.fromkeys([synced, current[: len(current) // 2], current]))
+        # Bytes an fsync made durable stay: a torn append keeps them and half of what followed.
+        kept = len(synced) if current.startswith(synced) else 0
+        torn = current[: kept + (len(current) - kept) // 2]
+        return list(dict.fromkeys([synced, torn, current]))
 
 
 def snapshot(directory: Path) -> Disk:

@@ -106,6 +106,7 @@ class Loaded:
     key: tuple[Any, ...]
     problems: int
     events: list[Event] = field(default_factory=list)
+    history_problem: str | None = None  # the history does not name the state the file holds
 
     @property
     def recovered(self) -> bool:
@@ -119,7 +120,26 @@ def load(directory: Path) -> Loaded:
     state.load()
     doc = state.snapshot.doc
     key = (doc.next_id, json.dumps(doc.records, sort_keys=True), json.dumps(doc.extra))
-    return Loaded(key, len(state.problems), events)
+    return Loaded(key, len(state.problems), events, history_disagrees(state))
+
+
+def history_disagrees(state: AppState) -> str | None:
+    """Why the history does not name the state the file holds, or None when it does.
+
+    The file's step must be in the history, and that entry's records must be the file's.
+    """
+    doc = state.snapshot.doc
+    if doc.step == 0:
+        return None
+    entries = {e.step: e for e in state.files.history.read().entries}
+    entry = entries.get(doc.step)
+    if entry is None:
+        return f"the file holds step {doc.step}, which the history lacks"
+    records = {r.get("uuid"): r for r in doc.records if isinstance(r, dict)}
+    for uuid, _, after in entry.edits:
+        if records.get(uuid) != after:
+            return f"step {doc.step} of the history does not match the file's task {uuid}"
+    return None
 
 
 def copy_dir(src: Path, dst: Path) -> Path:

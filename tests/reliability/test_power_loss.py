@@ -1,4 +1,5 @@
-"""A power cut at any point of any transaction leaves the old state or the new one.
+"""A power cut at any point of any transaction leaves the old state or the new one, and a history
+that names the state the file holds (its step is in the history, with the file's records).
 
 Each transaction runs for real through RecordingOps; the model in recording_fs rebuilds every
 disk a power cut after each recorded step could leave, and a fresh AppState loads each one.
@@ -108,6 +109,8 @@ class PowerCutCheck:
             return f"{type(e).__name__}: {e}"
         if loaded.recovered and not self.allow_recovery:
             return "the data file was torn (it needed a backup)"
+        if loaded.history_problem:
+            return loaded.history_problem
         return {self.run.old: "old", self.run.new: "new"}.get(loaded.key, "an older or mixed state")
 
     def report(self) -> str:

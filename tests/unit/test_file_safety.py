@@ -28,6 +28,7 @@ from core.file_safety import SafeFileManager, Snapshot
 from core.model import new_record
 from core.storage.document import Document, decode, encode
 from core.storage.fsops import FileOps
+from core.storage.history import Change
 from tests.helpers import ROOT, child_env
 
 CORRUPT_NAME = re.compile(r"tasks\.json\.corrupt-\d{8}T\d{6}Z(-\d+)?")
@@ -39,13 +40,23 @@ LEGACY = (
 )
 
 
-def add(name: str) -> Callable[[Document], int]:
-    """A mutation that appends one task and returns its id."""
+def add(name: str) -> Callable[[Document], tuple[int, Change]]:
+    """A mutation that appends one task and returns its id (and its Change, for the history)."""
 
-    def mutate(doc: Document) -> int:
+    def mutate(doc: Document) -> tuple[int, Change]:
         rec = new_record(doc.allocate_id(), name)
         doc.records.append(rec)
-        return int(rec["id"])
+        return int(rec["id"]), Change("add", ((rec["uuid"], None, rec),))
+
+    return mutate
+
+
+def looking(seen: list[Document]) -> Callable[[Document], tuple[None, Change]]:
+    """A mutation that only looks: it records the document it was given and changes nothing."""
+
+    def mutate(doc: Document) -> tuple[None, Change]:
+        seen.append(doc)
+        return None, Change("look", ())
 
     return mutate
 
@@ -54,12 +65,16 @@ def names(path: Path) -> list[str]:
     return [r["name"] for r in decode(path.read_bytes()).records]
 
 
-def contents(directory: Path, skip_lock: bool = True) -> dict[str, bytes]:
+def contents(
+    directory: Path, skip_lock: bool = True, skip_history: bool = False
+) -> dict[str, bytes]:
     """Every file in a directory and its bytes (the lock file aside: taking it is not writing)."""
     return {
         p.name: p.read_bytes()
         for p in sorted(directory.iterdir())
-        if p.is_file() and not (skip_lock and p.name.endswith(".lock"))
+        if p.is_file()
+        and not (skip_lock and p.name.endswith(".lock"))
+        and not (skip_history and p.name.endswith(".history"))
     }
 
 
@@ -117,6 +132,7 @@ class RecordingOps(FileOps):
     def __init__(self) -> None:
         self.steps: list[str] = []
         self.temp_fds: set[int] = set()
+        self.history_fds: set[int] = set()
 
     def create(self, path: str) -> int:
         fd = super().create(path)
@@ -124,8 +140,17 @@ class RecordingOps(FileOps):
         self.steps.append("create temp")
         return fd
 
+    def open_append(self, path: str, mode: int = 0o600) -> int:
+        fd = super().open_append(path, mode)
+        self.history_fds.add(fd)
+        self.steps.append("open history")
+        return fd
+
+    def _name(self, fd: int) -> str:
+        return "history" if fd in self.history_fds else "temp" if fd in self.temp_fds else "other"
+
     def write(self, fd: int, data: bytes) -> None:
-        self.steps.append("write temp")
+        self.steps.append(f"write {self._name(fd)}")
         super().write(fd, data)
 
     def fchmod(self, fd: int, mode: int) -> None:
@@ -133,11 +158,13 @@ class RecordingOps(FileOps):
         super().fchmod(fd, mode)
 
     def fsync(self, fd: int) -> None:
-        self.steps.append("fsync temp" if fd in self.temp_fds else "fsync other")
+        self.steps.append(f"fsync {self._name(fd)}")
         super().fsync(fd)
 
     def close(self, fd: int) -> None:
-        self.steps.append("close temp")
+        self.steps.append(f"close {self._name(fd)}")
+        self.temp_fds.discard(fd)
+        self.history_fds.discard(fd)
         super().close(fd)
 
     def link_or_copy(self, src: str, dst: str) -> None:
@@ -167,6 +194,10 @@ def test_the_new_bytes_are_synced_before_the_rename_and_the_rename_is_synced(
         "chmod temp",
         "fsync temp",
         "close temp",
+        "open history",  # the step is durable in the history before the file that holds it lands
+        "write history",
+        "fsync history",
+        "close history",
         "link tasks.json.backup",
         "replace tasks.json",
         "fsync dir",
@@ -194,7 +225,7 @@ def test_a_current_snapshot_is_used_without_re_reading(tasks_path: Path) -> None
     files = manager(tasks_path)
     _, snap = files.transaction(add("one"), None)
     seen: list[Document] = []
-    files.transaction(lambda doc: seen.append(doc), snap)
+    files.transaction(looking(seen), snap)
     # The mutation gets a copy of the snapshot's document sharing its records: nothing re-read.
     assert seen == [snap.doc] and seen[0].records[0] is snap.doc.records[0]
 
@@ -222,7 +253,7 @@ def test_an_exception_inside_mutate_leaves_the_directory_untouched(tasks_path: P
     save_versions(files, 2)
     before = contents(tasks_path.parent)
 
-    def fail(doc: Document) -> None:
+    def fail(doc: Document) -> tuple[None, Change]:
         add("half done")(doc)
         raise ValueError("changed my mind")
 
@@ -316,6 +347,7 @@ def test_three_backups_hold_the_three_previous_versions(tasks_path: Path) -> Non
         "tasks.json.backup",
         "tasks.json.backup.1",
         "tasks.json.backup.2",
+        "tasks.json.history",
     ]
 
 
@@ -335,7 +367,7 @@ def test_backups_are_hard_links_of_the_replaced_files(tasks_path: Path) -> None:
 
 def test_one_backup(tasks_path: Path) -> None:
     versions = save_versions(manager(tasks_path, backup_count=1), 3)
-    assert contents(tasks_path.parent) == {
+    assert contents(tasks_path.parent, skip_history=True) == {
         "tasks.json": versions[2],
         "tasks.json.backup": versions[1],
     }
@@ -343,7 +375,7 @@ def test_one_backup(tasks_path: Path) -> None:
 
 def test_no_backups(tasks_path: Path) -> None:
     versions = save_versions(manager(tasks_path, backup_count=0), 3)
-    assert contents(tasks_path.parent) == {"tasks.json": versions[2]}
+    assert contents(tasks_path.parent, skip_history=True) == {"tasks.json": versions[2]}
 
 
 # --- temp files a dead writer left ---
@@ -354,13 +386,16 @@ import os, signal, sys
 from core.file_safety import SafeFileManager
 from core.storage.fsops import FileOps
 from core.model import new_record
+from core.storage.history import Change
 
 class DiesBeforeRename(FileOps):
     def replace(self, src, dst):
         os.kill(os.getpid(), signal.SIGKILL)
 
 def mutate(doc):
-    doc.records.append(new_record(doc.allocate_id(), "never saved"))
+    rec = new_record(doc.allocate_id(), "never saved")
+    doc.records.append(rec)
+    return None, Change("add", ((rec["uuid"], None, rec),))
 
 SafeFileManager(sys.argv[1], ops=DiesBeforeRename()).transaction(mutate, None)
 """
@@ -593,7 +628,7 @@ def test_a_damaged_file_without_a_valid_backup_is_refused_and_nothing_is_written
     assert "no valid backup" in str(exc.value)
     called: list[Document] = []
     with pytest.raises(FileCorruptionError):
-        files.transaction(called.append, None)
+        files.transaction(looking(called), None)
     assert called == []
     assert contents(tmp_path) == before
     assert events.of(Recovered) == events.of(Saved) == []
@@ -666,8 +701,15 @@ def test_encode_of_a_snapshot_matches_the_file(tasks_path: Path) -> None:
 class CtrlCAfterReplace(FileOps):
     """Real operations; the user presses Ctrl-C (a real SIGINT) just after the replace."""
 
+    replaced = False
+
+    def replace(self, src: str, dst: str) -> None:
+        super().replace(src, dst)
+        self.replaced = True
+
     def fsync_dir(self, path: str) -> None:
-        os.kill(os.getpid(), signal.SIGINT)
+        if self.replaced:
+            os.kill(os.getpid(), signal.SIGINT)
         super().fsync_dir(path)
 
 

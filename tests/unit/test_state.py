@@ -513,13 +513,14 @@ def test_no_operation_edits_a_record_of_the_window_s_snapshot(tasks_path: Path) 
     every undo step holding its records) stays exactly as it was."""
     state = window(tasks_path)
     state.add_tasks([{"name": "one", "tags": ["a"]}, {"name": "two"}, {"name": "three"}])
+    early = decode_file(tasks_path)
     operations = [
         lambda: state.update_task(1, name="renamed", add_tags=["b"]),
         lambda: state.set_status([1, 2], "done"),
         lambda: state.delete_many([3]),
         state.undo,
         state.redo,
-        lambda: state.restore_backup(decode_file(tasks_path), "restore"),
+        lambda: state.restore_backup(early, "restore"),
     ]
     for operation in operations:
         before = state.snapshot.doc.records
@@ -1109,3 +1110,36 @@ def test_undo_and_redo_of_each_new_operation(tasks_path: Path, operation: Any) -
 
 def by_id(recs: list[Any]) -> list[Any]:
     return sorted(recs, key=lambda r: r["id"])
+
+
+def test_every_saved_change_is_one_step_in_the_history_and_the_file_names_it(
+    tasks_path: Path,
+) -> None:
+    state = window(tasks_path)
+    first = state.add_task("one")
+    state.update_task(first.id, name="renamed")
+    state.undo()
+    entries = state.files.history.read().entries
+    assert [(e.step, e.label, e.undoes) for e in entries] == [
+        (1, "add", None),
+        (2, f"edit {first.id}", None),
+        (3, "undo 2", 2),
+    ]
+    (uuid, before, after) = entries[1].edits[0]
+    assert uuid == first.uuid and before["name"] == "one" and after["name"] == "renamed"
+    assert entries[2].edits[0][2]["name"] == "one"  # the undo's own change is recorded too
+    assert json.loads(tasks_path.read_text())["step"] == 3
+
+
+def test_a_change_that_changes_nothing_writes_nothing(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("one")
+    state.complete(1)
+    files = lambda: {
+        p.name: p.read_bytes() for p in tasks_path.parent.iterdir() if p.suffix != ".lock"
+    }  # noqa: E731
+    before = files()
+    state.complete(1)  # already done
+    state.update_task(1, name="one")
+    assert files() == before  # no backup pushed out, no step
+    assert len(state.files.history.read().entries) == 2

@@ -1,0 +1,250 @@
+"""The change history beside the data file: one JSON line per transaction, appended under the lock.
+
+`<real path>.history` starts with a header line, then one entry per saved transaction:
+`{"step": 42, "at": "2026-12-01T12:00:00Z", "pid": 4242, "host": "laptop", "command": "add x",
+"label": "add", "next_id": 43, "edits": [{"uuid": ..., "id": 5, "before": {...}, "after": null}]}`
+(`undoes` / `redoes` name the step an undo or redo reverted or applied again).
+
+The order with the data file (design.md, issue 10): the entry is appended and fsynced *before*
+the new file replaces the old one (write-ahead), and the file's envelope names the step it holds
+(`"step": 42`). After a crash at any point the two agree or the disagreement is visible:
+- torn last line: the append never finished; it is ignored and the next append starts a new line;
+- an entry whose step is above the file's: its replace never landed; it is "not applied", and the
+  next transaction writes that step number again (for a step, the last line wins).
+An append costs O(change): one write of one line and one fsync, never a read of the history.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from core.storage.fsops import FileOps
+
+HISTORY_FORMAT = "tasksafe-history"
+HISTORY_VERSION = 1
+
+Record = dict[str, Any]
+Edit = tuple[str, Record | None, Record | None]  # (uuid, before, after); None = absent
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one transaction did to each task it touched, with the label `log` shows."""
+
+    label: str
+    edits: tuple[Edit, ...]
+    undoes: int | None = None  # the step this change reverts
+    redoes: int | None = None  # the step this change applies again
+    step: int = 0  # the step it became, once saved
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One step of the history, as read back."""
+
+    step: int
+    at: str
+    label: str
+    edits: tuple[Edit, ...]
+    next_id: int
+    who: Mapping[str, Any] = field(default_factory=dict)  # pid, host, command
+    undoes: int | None = None
+    redoes: int | None = None
+
+    def touched(self) -> set[str]:
+        return {uuid for uuid, _, _ in self.edits}
+
+
+@dataclass(frozen=True)
+class HistoryRead:
+    """Every readable entry (for a step, its last line), and what was wrong with the file."""
+
+    entries: tuple[Entry, ...]
+    torn_tail: bool = False
+    bad_lines: tuple[int, ...] = ()  # 1-based line numbers that are not entries
+    problem: str | None = None  # the file as a whole is unusable (not a history, newer version)
+
+    def applied(self, file_step: int) -> list[Entry]:
+        """The steps the data file holds: at or below its step."""
+        return [e for e in self.entries if e.step <= file_step]
+
+    def newest_step(self) -> int:
+        return max((e.step for e in self.entries), default=0)
+
+
+def entry_line(step: int, at: str, who: Mapping[str, Any], change: Change, next_id: int) -> bytes:
+    """The JSON line for one step (ends with a newline)."""
+    value: dict[str, Any] = {"step": step, "at": at, **who, "label": change.label}
+    value["next_id"] = next_id
+    value["edits"] = [_edit_value(e) for e in change.edits]
+    if change.undoes is not None:
+        value["undoes"] = change.undoes
+    if change.redoes is not None:
+        value["redoes"] = change.redoes
+    return _dumps(value) + b"\n"
+
+
+def _edit_value(edit: Edit) -> dict[str, Any]:
+    uuid, before, after = edit
+    rec = after if after is not None else before
+    task_id = rec.get("id") if isinstance(rec, dict) else None
+    return {"uuid": uuid, "id": task_id, "before": before, "after": after}
+
+
+def _dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except (orjson.JSONEncodeError, TypeError):
+        import json  # integers beyond 64 bits, lone surrogates: what the data file also allows
+
+        return json.dumps(value, ensure_ascii=True).encode("ascii")
+
+
+class History:
+    """The history file of one data file: append under the lock, read without it."""
+
+    def __init__(self, path: str, ops: FileOps) -> None:
+        self.path = path
+        self.ops = ops
+
+    def append(self, line: bytes) -> None:
+        """Append one entry line and make it durable; a torn last line is closed first.
+
+        If the write fails (a full disk), what it added is cut off again: the history stays as
+        it was, like the data file.
+        """
+        fd = self.ops.open_append(self.path)
+        try:
+            size = os.fstat(fd).st_size
+            if size == 0:
+                line = _header() + line
+            elif os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line  # the last append was torn: start on a clean line
+            try:
+                self.ops.write(fd, line)
+                self.ops.fsync(fd)
+            except BaseException:
+                with suppress(OSError):
+                    os.ftruncate(fd, size)
+                raise
+        finally:
+            self.ops.close(fd)
+        if size == 0:
+            # A new file's name is durable only once its directory is fsynced; without this a
+            # power cut could keep the data file's step and lose the history that names it.
+            self.ops.fsync_dir(os.path.dirname(self.path))
+
+    def read(self) -> HistoryRead:
+        """Every entry; a missing file is an empty history."""
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            return HistoryRead(())
+        return parse(data)
+
+
+def _header() -> bytes:
+    return _dumps({"format": HISTORY_FORMAT, "version": HISTORY_VERSION}) + b"\n"
+
+
+def parse(data: bytes) -> HistoryRead:
+    """The entries of a history file's bytes (pure)."""
+    lines = data.split(b"\n")
+    torn = lines[-1] != b""  # no final newline: the last append did not finish
+    lines.pop()  # the torn part, or the empty text after the final newline
+    if not lines:
+        return HistoryRead((), torn_tail=torn)
+    problem = _header_problem(lines[0])
+    if problem:
+        return HistoryRead((), problem=problem)
+    by_step: dict[int, Entry] = {}
+    bad: list[int] = []
+    for number, line in enumerate(lines[1:], 2):
+        entry = _entry(line)
+        if entry is None:
+            bad.append(number)
+        else:
+            by_step.pop(entry.step, None)  # the last line for a step wins, in file order
+            by_step[entry.step] = entry
+    entries = tuple(sorted(by_step.values(), key=lambda e: e.step))
+    return HistoryRead(entries, torn_tail=torn, bad_lines=tuple(bad))
+
+
+def _header_problem(line: bytes) -> str | None:
+    try:
+        header = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return "its first line is not a history header"
+    if not isinstance(header, dict) or header.get("format") != HISTORY_FORMAT:
+        return "it is not a tasksafe history"
+    version = header.get("version")
+    if type(version) is not int or version > HISTORY_VERSION:
+        return f"it was written by a newer tasksafe (history format {version!r:.20})"
+    return None
+
+
+def _entry(line: bytes) -> Entry | None:
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    step, edits = value.get("step"), value.get("edits")
+    if type(step) is not int or step < 1 or not isinstance(edits, list):
+        return None
+    parsed = list(_edits(edits))
+    if len(parsed) != len(edits):
+        return None
+    return Entry(
+        step=step,
+        at=str(value.get("at", "")),
+        label=str(value.get("label", "")),
+        edits=tuple(parsed),
+        next_id=value["next_id"] if type(value.get("next_id")) is int else 1,
+        who={k: value[k] for k in ("pid", "host", "command") if k in value},
+        undoes=_optional_step(value.get("undoes")),
+        redoes=_optional_step(value.get("redoes")),
+    )
+
+
+def _edits(values: Iterable[Any]) -> Iterator[Edit]:
+    for v in values:
+        if not isinstance(v, dict) or not isinstance(v.get("uuid"), str):
+            continue
+        before, after = v.get("before"), v.get("after")
+        if (before is None or isinstance(before, dict)) and (
+            after is None or isinstance(after, dict)
+        ):
+            yield (v["uuid"], before, after)
+
+
+def _optional_step(value: Any) -> int | None:
+    return value if type(value) is int and value > 0 else None
+
+
+def replay(records: list[Any], entries: Iterable[Entry]) -> tuple[list[Any], int]:
+    """The records after applying each entry's `after` by uuid, in step order, and the highest
+    next_id the entries name (pure). An entry's records are whole, so replay needs no `before`."""
+    out = list(records)
+    at = {r.get("uuid"): i for i, r in enumerate(out) if isinstance(r, dict)}
+    gone: set[int] = set()
+    next_id = 1
+    for entry in entries:
+        next_id = max(next_id, entry.next_id)
+        for uuid, _, after in entry.edits:
+            if uuid in at and after is None:
+                gone.add(at.pop(uuid))
+            elif uuid in at:
+                out[at[uuid]] = after
+            elif after is not None:
+                at[uuid] = len(out)
+                out.append(after)
+    return [r for i, r in enumerate(out) if i not in gone], next_id

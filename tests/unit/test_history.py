@@ -1,0 +1,86 @@
+"""core/storage/history.py: the history file's lines, torn tails, superseded steps and replay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from core.storage.fsops import FileOps
+from core.storage.history import Change, History, entry_line, parse, replay
+
+WHO = {"pid": 4242, "host": "laptop", "command": "add milk"}
+
+
+def rec(task_id: int, name: str, uuid: str | None = None) -> dict[str, Any]:
+    return {"id": task_id, "uuid": uuid or f"u{task_id}", "name": name}
+
+
+def line(step: int, change: Change, next_id: int = 2) -> bytes:
+    return entry_line(step, "2026-12-01T12:00:00Z", WHO, change, next_id)
+
+
+def history(tmp_path: Path) -> History:
+    return History(str(tmp_path / "tasks.json.history"), FileOps())
+
+
+def test_an_entry_reads_back_as_written_after_the_header(tmp_path: Path) -> None:
+    h = history(tmp_path)
+    h.append(line(1, Change("add", (("u1", None, rec(1, "milk")),))))
+    h.append(line(2, Change("undo 1", (("u1", rec(1, "milk"), None),), undoes=1), 2))
+    read = h.read()
+    assert [(e.step, e.label, e.undoes) for e in read.entries] == [(1, "add", None), (2, "undo 1", 1)]
+    assert read.entries[0].edits == (("u1", None, rec(1, "milk")),)
+    assert read.entries[0].who == WHO
+    first = Path(h.path).read_bytes().split(b"\n")[0]
+    assert orjson.loads(first) == {"format": "tasksafe-history", "version": 1}
+
+
+def test_a_torn_last_line_is_ignored_and_the_next_append_starts_a_clean_line(
+    tmp_path: Path,
+) -> None:
+    h = history(tmp_path)
+    h.append(line(1, Change("add", (("u1", None, rec(1, "a")),))))
+    torn = line(2, Change("add", (("u2", None, rec(2, "b")),)))
+    with open(h.path, "ab") as f:
+        f.write(torn[: len(torn) // 2])
+    read = h.read()
+    assert read.torn_tail and [e.step for e in read.entries] == [1]
+    h.append(line(2, Change("add", (("u2", None, rec(2, "b")),))))
+    read = h.read()
+    assert not read.torn_tail
+    assert [e.step for e in read.entries] == [1, 2]
+    assert read.bad_lines == (3,)  # the torn half, now a line of its own, is named
+
+
+def test_for_a_step_the_last_line_wins_and_steps_above_the_file_are_not_applied() -> None:
+    header = b'{"format":"tasksafe-history","version":1}\n'
+    never_landed = line(2, Change("add", (("u2", None, rec(2, "lost in a crash")),)))
+    data = header + line(1, Change("add", (("u1", None, rec(1, "a")),))) + never_landed
+    data += line(2, Change("add", (("u3", None, rec(2, "the real step 2", "u3")),)))
+    data += line(3, Change("edit 2", (("u3", rec(2, "x", "u3"), rec(2, "y", "u3")),)))
+    read = parse(data)
+    assert [e.label for e in read.entries] == ["add", "add", "edit 2"]
+    assert read.entries[1].edits[0][2] == rec(2, "the real step 2", "u3")
+    assert [e.step for e in read.applied(2)] == [1, 2]  # step 3's replace never landed
+
+
+def test_a_file_that_is_not_a_history_is_a_problem_not_a_crash() -> None:
+    assert parse(b"hello\nworld\n").problem == "its first line is not a history header"
+    assert "newer" in (parse(b'{"format":"tasksafe-history","version":9}\n').problem or "")
+    assert parse(b"").entries == ()
+
+
+def test_replay_applies_each_after_by_uuid_in_step_order() -> None:
+    base = [rec(1, "a"), rec(2, "b")]
+    entries = parse(
+        b'{"format":"tasksafe-history","version":1}\n'
+        + line(1, Change("add", (("u3", None, rec(3, "c")),)), 4)
+        + line(2, Change("edit 1", (("u1", rec(1, "a"), rec(1, "A")),)), 4)
+        + line(3, Change("delete 2", (("u2", rec(2, "b"), None),)), 4)
+    ).entries
+    records, next_id = replay(base, entries)
+    assert records == [rec(1, "A"), rec(3, "c")]
+    assert next_id == 4
+    assert base == [rec(1, "a"), rec(2, "b")]  # pure

@@ -42,16 +42,24 @@ YES = arg("-y", "--yes", action="store_true", help="do not ask")
 # --- undo / redo ---
 
 
-@command("undo", "revert this window's last change (refused if another window changed it since)")
+STEP = arg("step", nargs="?", type=int, metavar="STEP", help="a step number from `log`")
+
+
+@command(
+    "undo",
+    "take back a change: this window's last one, or (one-shot, or a new window) the file's "
+    "newest step not undone yet; `undo STEP` takes back that step's fields only",
+    STEP,
+)
 def undo(ctx: Context, args: argparse.Namespace) -> Any:
-    change = ctx.state.undo()
-    return Replayed(change.label, len(change.edits))
+    entry = ctx.state.undo(args.step)
+    return Replayed(entry.label, len(entry.edits))
 
 
-@command("redo", "apply again what the last undo reverted")
+@command("redo", "apply again what the last undo took back (or `redo STEP`)", STEP)
 def redo(ctx: Context, args: argparse.Namespace) -> Any:
-    change = ctx.state.redo()
-    return Replayed(change.label, len(change.edits), redo=True)
+    entry = ctx.state.redo(args.step)
+    return Replayed(entry.label, len(entry.edits), redo=True)
 
 
 # --- search ---

@@ -30,7 +30,8 @@ from core.model import (
 from core.recurrence import days_between, next_due, parse_rule, shift
 from core.storage.document import Document
 from core.storage.fsops import DEFAULT_OPS, FileOps
-from core.storage.history import Change, Edit
+from core.storage.history import Change, Edit, Entry
+from core.undo import StepConflict, next_after, pick_step, revert
 from core.vocabulary import check_tags, clean_text, parse_priority
 
 T = TypeVar("T")
@@ -186,6 +187,7 @@ class AppState:
         self._reported: tuple[tuple[int, object, str], ...] = ()
         self.undo_stack: list[Change] = []
         self.redo_stack: list[Change] = []
+        self._made_changes = False  # then undo/redo mean this window's steps, not the file's
 
     @property
     def path(self) -> str:
@@ -269,6 +271,7 @@ class AppState:
         if undoable and change.edits:
             self.undo_stack.append(replace(change, step=snap.doc.step))
             self.redo_stack.clear()
+            self._made_changes = True
         return result
 
     # --- mutations ---
@@ -583,26 +586,57 @@ class AppState:
 
         return self.transact(label, mutate)
 
-    # --- undo / redo ---
+    # --- undo / redo: steps of the history, field by field (core/undo.py) ---
 
-    def undo(self) -> Change:
-        return self._replay(self.undo_stack, self.redo_stack, backwards=True)
+    def undo(self, step: int | None = None) -> Entry:
+        """Take back `step`; with none, this window's newest change (a window that has made
+        changes), else the file's newest step not undone (a one-shot command, a new window)."""
+        if step is None and self._made_changes:
+            if not self.undo_stack:
+                raise AppError("nothing to undo in this window (`undo STEP` takes back any step)")
+            step = self.undo_stack[-1].step
+        return self._move(step, backwards=True)
 
-    def redo(self) -> Change:
-        return self._replay(self.redo_stack, self.undo_stack, backwards=False)
+    def redo(self, step: int | None = None) -> Entry:
+        """Apply again `step`; with none, what this window undid last, else the newest undone."""
+        if step is None and self._made_changes:
+            if not self.redo_stack:
+                raise AppError("nothing to redo in this window")
+            step = self.redo_stack[-1].step
+        return self._move(step, backwards=False)
 
-    def _replay(self, source: list[Change], target: list[Change], backwards: bool) -> Change:
-        if not source:
-            raise AppError(f"nothing to {'undo' if backwards else 'redo'} in this window")
-        change = source[-1]
-        steps = [(u, a, b) if backwards else (u, b, a) for u, b, a in change.edits]
-        step = change.step or None
-        label = f"{'undo' if backwards else 'redo'} {step or change.label}"
-        links = (step, None) if backwards else (None, step)
-        self.transact(label, lambda j: _restore(j, steps, change.label), False, *links)
-        source.pop()
-        target.append(change)
-        return change
+    def _move(self, step: int | None, backwards: bool) -> Entry:
+        source, target = (
+            (self.undo_stack, self.redo_stack) if backwards else (self.redo_stack, self.undo_stack)
+        )
+        entry = pick_step(self._applied_steps(), step, backwards)
+
+        def mutate(j: Journal) -> Entry:
+            # Again under the lock: another window may have taken it back meanwhile.
+            chosen = pick_step(self.files.history.read().applied(j.doc.step), entry.step, backwards)
+            for uuid, before, after in revert(j.doc.records, chosen, backwards):
+                _put(j, uuid, before, after)
+            return chosen
+
+        verb, links = ("undo", (entry.step, None)) if backwards else ("redo", (None, entry.step))
+        try:
+            self.transact(f"{verb} {entry.step}", mutate, False, *links)
+        except StepConflict as e:
+            if source and source[-1].step == entry.step:
+                source.pop()  # a refused step never blocks older ones
+            raise StepConflict(self._refusal(e, entry, backwards)) from None
+        if source and source[-1].step == entry.step:
+            target.append(source.pop())
+        return entry
+
+    def _applied_steps(self) -> list[Entry]:
+        return self.files.history.read().applied(self.snapshot.doc.step)
+
+    def _refusal(self, conflict: StepConflict, entry: Entry, backwards: bool) -> str:
+        after = next_after(self._applied_steps(), entry.step, backwards)
+        verb = "undo" if backwards else "redo"
+        hint = f"; `{verb} {after.step}` takes back `{after.label}`" if after and backwards else ""
+        return f"{conflict}{hint}"
 
 
 # --- helpers that run inside a transaction ---
@@ -665,28 +699,16 @@ def _field_values(rec: Record) -> Mapping[str, Any]:
     return {k: getattr(task, k) for k in EDITABLE}
 
 
-def _restore(j: Journal, steps: list[Edit], label: str) -> None:
-    """Put each task back from `expected` to `wanted`, refusing if another window moved it."""
-    doc = j.doc
-    by_uuid = {r.get("uuid"): i for i, r in enumerate(doc.records) if isinstance(r, dict)}
-    for uuid, expected, _ in steps:
-        now = doc.records[by_uuid[uuid]] if uuid in by_uuid else None
-        if now != expected:
-            raise AppError(f"cannot undo `{label}`: another window has changed those tasks since")
-    gone = set()
-    for uuid, expected, wanted in steps:
-        j.touch(uuid, expected, wanted)
-        if uuid in by_uuid and wanted is None:
-            gone.add(by_uuid[uuid])
-        elif uuid in by_uuid:
-            doc.records[by_uuid[uuid]] = wanted
-        elif wanted is not None:
-            doc.records.append(wanted)
-    if gone:
-        doc.records[:] = [r for i, r in enumerate(doc.records) if i not in gone]
-
-
-# --- helpers of issue 9's fields, inside a transaction ---
+def _put(j: Journal, uuid: str, before: Record | None, after: Record | None) -> None:
+    """Make the task `uuid` hold `after` (None: remove it), from `before`; journaled."""
+    at = next((i for i, r in enumerate(j.doc.records) if r is before), None) if before else None
+    if at is None and after is not None:
+        j.doc.records.append(after)
+    elif at is not None and after is None:
+        del j.doc.records[at]
+    elif at is not None and after is not None:
+        j.doc.records[at] = after
+    j.touch(uuid, before, after)
 
 
 def _set(j: Journal, rec: Record, fields: Mapping[str, Any]) -> Task:

@@ -101,6 +101,7 @@ def normalise(raw: Record) -> Candidate | None:
     for key, fix in _FIXES.items():
         if key in out:
             _fix_field(out, key, fix, notes)
+    _drop_damaged_optional_fields(out, notes)
     if out.get("status") not in STATUSES:
         out["status"] = "done" if isinstance(out.get("completed"), str) else "pending"
         notes.append(f"status was damaged; set to {out['status']}")
@@ -109,6 +110,22 @@ def normalise(raw: Record) -> Candidate | None:
     except InvalidRecord:  # pragma: no cover - every field was fixed above; be safe all the same
         return None
     return Candidate(out, old_id, tuple(notes))
+
+
+# The model's optional fields: one that is damaged is dropped (unset), as if never given.
+_OPTIONAL = ("project", "annotations", "wait", "scheduled", "until", "start", "depends")
+_OPTIONAL += ("parent", "recur", "series")
+
+
+def _drop_damaged_optional_fields(out: Record, notes: list[str]) -> None:
+    for key in _OPTIONAL:
+        if key not in out:
+            continue
+        try:
+            Task.from_record({"id": 1, "uuid": out["uuid"], "name": out["name"], key: out[key]})
+        except InvalidRecord:
+            notes.append(f"{key} was damaged ({out[key]!r:.30}); left unset")
+            del out[key]
 
 
 def _uuid(value: Any, notes: list[str]) -> str:

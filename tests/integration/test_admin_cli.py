@@ -121,7 +121,24 @@ def test_search_stats_and_undo_in_one_shot_mode(saved: AppState, tasks_path: Pat
     stats = run_cli(tasks_path, "stats")
     assert stats.returncode == 0 and "completed per day" in stats.stdout
     undo = run_cli(tasks_path, "undo")
-    assert undo.returncode == 1 and "nothing to undo in this window" in undo.stderr
+    assert undo.returncode == 0 and "undid done 2" in undo.stdout
+    assert [t.status for t in AppState(tasks_path).tasks][1] == "pending"
+
+
+def test_one_shot_undo_walks_back_through_older_steps_and_redo_comes_forward(
+    saved: AppState, tasks_path: Path
+) -> None:
+    """After a restart, `undo` repeated takes back one step after another (not the last undo)."""
+    names = lambda: [t.name for t in AppState(tasks_path).tasks]  # noqa: E731
+    before = names()
+    assert run_cli(tasks_path, "add", "one").returncode == 0
+    assert run_cli(tasks_path, "add", "two").returncode == 0
+    assert run_cli(tasks_path, "undo").returncode == 0
+    assert names() == [*before, "one"]
+    assert run_cli(tasks_path, "undo").returncode == 0
+    assert names() == before
+    assert run_cli(tasks_path, "redo").returncode == 0
+    assert names() == [*before, "one"]
 
 
 def test_doctor_shows_the_files_mode_and_owner(saved: AppState, tasks_path: Path) -> None:

@@ -79,10 +79,10 @@ def test_undo_reverts_the_last_change_and_redo_applies_it_again(state: AppState)
     assert "↶ undid add (1 task)" in render_text(undone)
 
 
-def test_undo_with_nothing_done_in_this_window_says_so(state: AppState) -> None:
-    with pytest.raises(AppError, match="nothing to undo in this window"):
+def test_undo_with_nothing_in_the_history_says_so(state: AppState) -> None:
+    with pytest.raises(AppError, match="nothing to undo"):
         run(state, "undo")
-    with pytest.raises(AppError, match="nothing to redo in this window"):
+    with pytest.raises(AppError, match="nothing to redo"):
         run(state, "redo")
 
 

@@ -108,14 +108,15 @@ def test_damaged_fields_are_reset_and_noted_and_unknown_fields_kept() -> None:
         "completed": "2026-11-20T10:00:00Z",
         "due": "someday",
         "description": ["not", "text"],
-        "project": {"name": "garage"},
+        "project": {"name": "garage"},  # a field the model knows, damaged
+        "area": {"name": "garage"},  # a field it does not know
     }
     candidate = normalise(raw)
     assert candidate is not None
     rec = candidate.record
     assert rec["priority"] == 2 and rec["tags"] == ["ok"] and rec["status"] == "done"
     assert rec["due"] is None and rec["description"] == ""
-    assert rec["project"] == {"name": "garage"}
+    assert "project" not in rec and rec["area"] == {"name": "garage"}
     notes = " ".join(candidate.notes)
     for field in ("priority", "status", "due", "description"):
         assert field in notes

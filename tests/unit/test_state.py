@@ -407,11 +407,33 @@ def test_undo_is_refused_when_another_window_changed_the_task_since(tasks_path: 
     state = window(tasks_path)
     state.add_task("x")
     state.update_task(1, name="mine")
-    window(tasks_path).update_task(1, comment="theirs")
+    window(tasks_path).update_task(1, name="theirs")
     before = tasks_path.read_bytes()
-    with pytest.raises(AppError, match=r"cannot undo .*another window"):
+    with pytest.raises(AppError, match=r"cannot undo step 2 .*name of task 1 .* changed since"):
         state.undo()
     assert tasks_path.read_bytes() == before
+
+
+def test_undo_takes_back_only_the_fields_its_step_changed(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("x")
+    state.update_task(1, name="mine")
+    window(tasks_path).update_task(1, comment="theirs")
+    state.undo()
+    task = window(tasks_path).get(1)
+    assert (task.name, task.comment) == ("x", "theirs")
+
+
+def test_a_refused_step_never_blocks_older_ones(tasks_path: Path) -> None:
+    state = window(tasks_path)
+    state.add_task("a")
+    state.add_task("b")
+    state.update_task(1, comment="mine")
+    window(tasks_path).update_task(1, comment="theirs")
+    with pytest.raises(AppError, match=r"comment of task 1 .*; `undo 2` takes back `add`"):
+        state.undo()
+    state.undo()  # the refused step is dropped from this window's list: the next one goes
+    assert [(t.name, t.comment) for t in state.tasks] == [("a", "theirs")]
 
 
 def test_undo_is_fine_when_another_window_changed_a_different_task(tasks_path: Path) -> None:

@@ -113,8 +113,10 @@ def normalise(raw: Record) -> Candidate | None:
 
 
 # The model's optional fields: one that is damaged is dropped (unset), as if never given.
-_OPTIONAL = ("project", "annotations", "wait", "scheduled", "until", "start", "depends")
-_OPTIONAL += ("parent", "recur", "series")
+_OPTIONAL = (
+    *("project", "annotations", "wait", "scheduled", "until"),
+    *("start", "depends", "parent", "recur", "series"),
+)
 
 
 def _drop_damaged_optional_fields(out: Record, notes: list[str]) -> None:

@@ -1157,9 +1157,10 @@ def test_a_change_that_changes_nothing_writes_nothing(tasks_path: Path) -> None:
     state = window(tasks_path)
     state.add_task("one")
     state.complete(1)
-    files = lambda: {
-        p.name: p.read_bytes() for p in tasks_path.parent.iterdir() if p.suffix != ".lock"
-    }  # noqa: E731
+
+    def files() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in tasks_path.parent.iterdir() if p.suffix != ".lock"}
+
     before = files()
     state.complete(1)  # already done
     state.update_task(1, name="one")

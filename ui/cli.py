@@ -6,6 +6,7 @@ Only what the command needs is imported: `add` prints plain text and never loads
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
@@ -14,22 +15,17 @@ from functools import partial
 from typing import Any
 
 from commands import Context, build_parser, dispatch
-from commands.registry import arg
+from commands.options import GLOBAL_OPTIONS, VERSION_OPTION
 from commands.results import JsonOutput, TasksAdded, TaskTable, exit_code_of, notes_of
-from core.config import load_dotenv_file, resolve_settings
-from core.errors import EXIT_ERROR, AppError, UsageError
+from commands.setup import Script
+from core.config import load_environ, resolve_settings
+from core.datafile import open_state
+from core.errors import EXIT_ERROR, AppError, ConflictError, StorageError, TaskNotFound, UsageError
 from core.model import Task
 from core.state import AppState
+from core.version import __version__, missing_extra
 from ui.crash import log_crash
 from ui.stderr_events import StderrEvents, note
-
-GLOBAL_OPTIONS = (
-    arg("--file", metavar="PATH", help="the data file (default: $TASKS_FILE or ./tasks.json)"),
-    arg(
-        "--lock-timeout", type=float, metavar="SECONDS", help="how long to wait for another window"
-    ),
-)
-
 
 EXIT_INTERRUPTED = 130  # Ctrl-C before anything was saved (128 + SIGINT, as shells report it)
 
@@ -47,13 +43,17 @@ def run(argv: Sequence[str], environ: Mapping[str, str], exiting: bool = False) 
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         return code
     except AppError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {naming_the_file(e, opened)}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         return _interrupted(opened)
     except BrokenPipeError:
         return 0
     except Exception as e:  # a bug: one line for the user, the traceback in the log
+        extra = missing_extra(e)  # `ai` installed without its extra: say how to add it
+        if extra is not None:
+            print(f"error: {extra}", file=sys.stderr)
+            return extra.exit_code
         print(
             f"error: unexpected {type(e).__name__}: {e} (details in {log_crash()})", file=sys.stderr
         )
@@ -69,18 +69,35 @@ def _interrupted(opened: Sequence[AppState]) -> int:
     return EXIT_INTERRUPTED
 
 
+def naming_the_file(e: AppError, opened: Sequence[AppState]) -> str:
+    """The error's line, with the data file in use when it is about the file and does not say it."""
+    text = str(e)
+    if not opened or not isinstance(e, StorageError | TaskNotFound | ConflictError):
+        return text
+    from ui.toolbar import short_path
+
+    path = opened[0].path
+    named = {path, os.path.abspath(path), short_path(path)}
+    return text if any(p in text for p in named) else f"{text} (file: {short_path(path)})"
+
+
 def _run(argv: Sequence[str], environ: Mapping[str, str], opened: list[AppState]) -> int:
-    load_dotenv_file()
+    if argv[:1] == ["_complete"]:
+        return _complete(argv[1:], environ)
     parser = build_parser("tasksafe")
     add_global_options(parser)
+    parser.add_argument(*VERSION_OPTION.flags, **VERSION_OPTION.options)
     args = parser.parse_args(list(argv))
-    env = _environ(environ)
+    if args.version:
+        print(f"tasksafe {__version__}")
+        return 0
+    env = load_environ(environ)
     settings = resolve_settings(env, args.file, args.lock_timeout)
     if args.command is None:
         from ui.repl import run_repl
 
         return run_repl(settings, env)
-    state = AppState(settings.path, settings.lock_timeout, settings.backup_count, StderrEvents())
+    state = open_state(settings, StderrEvents())
     opened.append(state)
     confirm, busy = partial(confirm_on_terminal, env), partial(busy_on_stderr, env)
     # No load here: a command reads the file when it needs the tasks (so `doctor` sees it as it
@@ -100,11 +117,19 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
             sub.add_argument(*a.flags, **a.options, default=argparse.SUPPRESS)
 
 
-def _environ(environ: Mapping[str, str]) -> Mapping[str, str]:
-    # .env was loaded into os.environ; a caller's own mapping (tests) still wins.
-    import os
+def _complete(argv: Sequence[str], environ: Mapping[str, str]) -> int:
+    """`tasksafe _complete ids|tags|projects COMMAND WORD [--file PATH]`: what a shell's Tab offers.
 
-    return {**os.environ, **environ}
+    Hidden (not a command of the registry); quiet on any error: a completion never prints one.
+    """
+    from commands.completion import complete
+
+    try:
+        lines = complete(argv, load_environ(environ))
+    except AppError:
+        return EXIT_ERROR
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    return 0
 
 
 def confirm_on_terminal(environ: Mapping[str, str], question: str, tasks: Sequence[Task]) -> bool:
@@ -140,6 +165,8 @@ def show(result: Any, environ: Mapping[str, str]) -> None:
 
         sys.stdout.buffer.write(dumps(result.value))
         sys.stdout.flush()
+    elif isinstance(result, Script):
+        sys.stdout.write(result.text)  # a completion script, exactly as generated
     elif isinstance(result, TasksAdded):
         print("\n".join(str(t.id) for t in result.tasks))  # just the id: `id=$(tasksafe add ...)`
     elif result is not None:

@@ -18,8 +18,8 @@ from commands import Context, build_parser
 from commands.line import run_line
 from commands.session import ClearScreen, QuitRequested
 from core.config import Settings
+from core.datafile import open_state
 from core.errors import AppError
-from core.state import AppState
 from core.vocabulary import clean_text
 from ui.crash import log_crash
 from ui.events import ReplEvents, describe_changes, error_text
@@ -57,9 +57,7 @@ class Repl:
 
         self.console = console or console_for(sys.stdout, environ)
         self.events = ReplEvents(self.console)
-        self.state = AppState(
-            settings.path, settings.lock_timeout, settings.backup_count, self.events
-        )
+        self.state = open_state(settings, self.events)  # the per-user list makes its directory
         forms = QuestionaryForms(self.console, after=self._notice_changes)
         busy = partial(spinner, self.console)
         self.ctx = Context(

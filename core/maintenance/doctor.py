@@ -56,8 +56,10 @@ def diagnose(
 ) -> Diagnosis:
     """Every check, in the order a user reads them."""
     holder = lock_holder(files.lock_path, lock_patience)
+    rule, per_user = check_rule(files)
     checks = [
-        check_file(files),
+        check_file(files, made_on_first_change=per_user),
+        rule,
         *check_content(files),
         check_lock(holder),
         check_temps(files, lock_held=holder is not None),
@@ -70,15 +72,22 @@ def diagnose(
 # --- the file itself ---
 
 
-def check_file(files: SafeFileManager) -> Check:
-    """Exists, is a regular file, mode and owner, and whether this user can read and save it."""
+def check_file(files: SafeFileManager, made_on_first_change: bool = False) -> Check:
+    """Exists, is a regular file, mode and owner, and whether this user can read and save it.
+
+    `made_on_first_change`: the per-user list, whose missing directory the first change makes.
+    """
     linked = os.path.abspath(files.path) != files.real_path
     shown = f"{files.path} → {files.real_path}" if linked else files.path
     try:
         st = os.stat(files.real_path)
     except FileNotFoundError:
         summary = f"{shown} does not exist yet; the first change creates it"
-        problems = _directory_problems(files.directory)
+        if made_on_first_change and not os.path.exists(files.directory):
+            summary += " and its directory (private: 0700)"
+            problems = _directory_problems(_nearest_existing(files.directory))
+        else:
+            problems = _directory_problems(files.directory)
         return Check("file", PROBLEM if problems else INFO, summary, tuple(problems))
     except OSError as e:
         return Check("file", PROBLEM, f"{shown}: {e.strerror}")
@@ -91,6 +100,25 @@ def check_file(files: SafeFileManager) -> Check:
     if st.st_mode & stat.S_IWOTH:
         return Check("file", WARNING, summary, ("any user on this machine can change it",))
     return Check("file", OK, summary)
+
+
+def check_rule(files: SafeFileManager) -> tuple[Check, bool]:
+    """Which rule chose this file (--file, TASKS_FILE, ./tasks.json, the config file, per-user),
+    and whether it is the per-user list, whose directory the first change makes."""
+    from core.config import data_file_rule
+    from core.errors import AppError
+
+    try:
+        chosen = data_file_rule(files.path)
+    except AppError as e:  # the config file went bad since this window started
+        return Check("chosen by", WARNING, str(e)), False
+    return Check("chosen by", INFO, chosen.source), chosen.per_user
+
+
+def _nearest_existing(directory: str) -> str:
+    while not os.path.exists(directory) and os.path.dirname(directory) != directory:
+        directory = os.path.dirname(directory)
+    return directory
 
 
 def _access_problems(files: SafeFileManager) -> list[str]:

@@ -236,6 +236,7 @@ def test_corrupt_file_without_backup_exits_4_and_is_left_untouched(tasks_path: P
 
 
 def test_file_option_beats_tasks_file_beats_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / "tasks.json").write_text("[]")  # the directory's own list (else: the per-user one)
     env = {"TASKS_FILE": str(tmp_path / "from-env.json")}
     assert run_in(tmp_path, "--file", "opt.json", "add", "a", env=env).returncode == 0
     assert run_in(tmp_path, "add", "b", env=env).returncode == 0

@@ -29,6 +29,9 @@ class Recovered:
     backup: str
     task_count: int
     corrupt_copy: str
+    replayed: int = 0  # later steps of the history applied on top of the backup
+    backup_saved_at: str | None = None  # when the backup's state was saved (UTC), if known
+    unrecovered: str | None = None  # what could not be brought back, or None: nothing lost
 
 
 @dataclass(frozen=True)

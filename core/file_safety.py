@@ -29,13 +29,14 @@ from core.storage.document import (
     encode,
 )
 from core.storage.fsops import DEFAULT_OPS, FileOps
-from core.storage.history import Change, History, entry_line
+from core.storage.history import Change, History, entry_line, replay
 from core.storage.lock import FileLock, holder_info
 from core.storage.reading import NotRegularFileError, read_regular
 
 T = TypeVar("T")
 # `"id": 41` or `"next_id": 42` in damaged bytes; 18 digits at most, so a stray huge number
 # cannot push ids past what every JSON tool reads exactly.
+_STEP_FIELD = re.compile(rb'"step"\s*:\s*(\d{1,18})(?!\d)')
 _ID_FIELD = re.compile(rb'"(id|next_id)"\s*:\s*(\d{1,18})(?!\d)')
 Signature = tuple[int, int, int, int]
 
@@ -190,24 +191,32 @@ class SafeFileManager:
         fails before the history changes, and a step is in the history before its file lands.
         """
         tmp = self._temp_path()
+        appended: int | None = None
         try:
             self._write_temp(tmp, data, self._mode())
             self._verify_lock()
             if step is not None:
-                self.history.append(step)
+                appended = self.history.append(step)
             if old.signature is not None and old.signature[1] > 0:  # an empty file keeps nothing
                 self._keep_old_version(old.doc)
             self._verify_lock()
             with _ctrl_c_ignored():  # Ctrl-C cancels up to here; a replace that began must finish
                 self.ops.replace(tmp, self.real_path)
+                appended = None  # the step happened: it stays in the history whatever follows
                 self.changes_saved += step is not None
                 self._make_durable()
         except OSError as e:
-            self._discard(tmp)
+            self._undo_write(tmp, appended)
             raise storage_error(e, f"could not save {self.path}; nothing was changed") from e
         except BaseException:
-            self._discard(tmp)
+            self._undo_write(tmp, appended)
             raise
+
+    def _undo_write(self, tmp: str, appended: int | None) -> None:
+        """Before the replace nothing was changed: no temp left, and no step in the history."""
+        self._discard(tmp)
+        if appended is not None:
+            self.history.cut(appended)
 
     def _make_durable(self) -> None:
         """fsync the directory after the replace; a failure must not claim nothing changed."""
@@ -300,6 +309,10 @@ class SafeFileManager:
         if found is None:
             self._refuse(reason)
         backup, data, doc = found
+        replay = self._replay_history(doc)
+        if replay.replayed:
+            doc = replay.doc
+            data = encode(doc)
         data, doc = self._past_damaged_ids(data, doc)
         try:
             corrupt = self._quarantine()
@@ -310,8 +323,46 @@ class SafeFileManager:
             raise storage_error(e, f"could not set {self.path} aside to restore {backup}") from e
         # No signature: damaged bytes never become a backup. A restore is not the user's change.
         self._write(data, Snapshot(doc, None))
-        self.on_event(Recovered(self.path, reason, backup, len(doc.records), corrupt))
+        self.on_event(
+            Recovered(
+                self.path,
+                reason,
+                backup,
+                len(doc.records),
+                corrupt,
+                replay.replayed,
+                replay.backup_saved_at,
+                replay.unrecovered,
+            )
+        )
         return Snapshot(doc, self.signature())
+
+    def _replay_history(self, backup: Document) -> Replay:
+        """The backup with every later step of the history applied: recovery loses nothing the
+        history holds. Steps run in order and stop at a gap (a step the history lacks)."""
+        read = self.history.read()
+        saved_at = next((e.at for e in read.entries if e.step == backup.step), None)
+        damaged_step = self._damaged_step()  # a step above it never landed: not replayed
+        last = damaged_step or max((e.step for e in read.entries), default=0)
+        later = [e for e in read.entries if backup.step < e.step <= last]
+        steps = []
+        for expected, entry in enumerate(later, backup.step + 1):
+            if entry.step != expected:
+                break
+            steps.append(entry)
+        reached = steps[-1].step if steps else backup.step
+        unrecovered = (
+            f"steps {reached + 1} to {last} could not be replayed (the history lacks them)"
+            if reached < last
+            else read.problem and f"the history could not be read ({read.problem})"
+        )
+        if not steps:
+            return Replay(backup, 0, saved_at, unrecovered or None)
+        records, next_id = replay(backup.records, steps)
+        doc = backup.working_copy()
+        doc.records, doc.step = records, steps[-1].step
+        doc.next_id = max(doc.next_id, next_id)
+        return Replay(doc, len(steps), saved_at, unrecovered or None)
 
     def _past_damaged_ids(self, data: bytes, doc: Document) -> tuple[bytes, Document]:
         """The backup to restore, with next_id past every id the damaged file still shows.
@@ -324,6 +375,16 @@ class SafeFileManager:
         doc = doc.working_copy()
         doc.next_id = highest + 1
         return encode(doc), doc
+
+    def _damaged_step(self) -> int | None:
+        """The step the damaged file's envelope names, if its start is still readable."""
+        try:
+            damaged, _ = read_regular(self.real_path)
+        except OSError:
+            return None
+        envelope = damaged[: damaged.find(b'"tasks"')] if b'"tasks"' in damaged else b""
+        found = _STEP_FIELD.search(envelope)
+        return int(found.group(1)) if found else None
 
     def _highest_id_in_damaged_file(self) -> int:
         """The largest `"id"` or `"next_id"` - 1 the damaged bytes still show, or 0.
@@ -366,6 +427,14 @@ class SafeFileManager:
             except FileExistsError:
                 continue
         raise StorageError(f"too many quarantined copies of {self.path}; clean some up")
+
+
+@dataclass(frozen=True)
+class Replay:
+    doc: Document
+    replayed: int
+    backup_saved_at: str | None
+    unrecovered: str | None
 
 
 def _unchanged(before: Document, after: Document, change: Change) -> bool:

@@ -12,6 +12,7 @@ from core.errors import AppError, FileLockTimeoutError
 from core.events import Event, InvalidRecords, LockWaiting, Recovered, Saved, Upgraded
 from core.state import Changes
 from core.vocabulary import clean_text
+from ui.stderr_events import recovery_summary
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -54,7 +55,10 @@ def recovery_panel(event: Recovered) -> Panel:
     body.append(f"{clean_text(event.path)} could not be read: {clean_text(event.reason)}\n")
     body.append("restored from ")
     body.append(clean_text(event.backup), style="bold")
-    body.append(f" ({event.task_count} tasks)\n")
+    body.append(f" ({recovery_summary(event)})\n")
+    if event.unrecovered:
+        body.append(f"not recovered: {clean_text(event.unrecovered)}", style="bold red")
+        body.append(" (`doctor --salvage` finds what the damaged file still holds)\n")
     body.append("the damaged file is kept as ")
     body.append(clean_text(event.corrupt_copy), style="bold")
     return Panel(body, title="recovered from a backup", title_align="left", border_style="yellow")

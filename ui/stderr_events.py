@@ -19,9 +19,15 @@ class StderrEvents:
             self.waiting_reported = True
             note(f"waiting for {event.path}, held by {event.holder}")
         elif isinstance(event, Recovered):
+            lost = (
+                f"; NOT recovered: {event.unrecovered} (see `doctor --salvage`)"
+                if event.unrecovered
+                else ""
+            )
             note(
                 f"{event.path} was damaged ({event.reason}); restored {event.backup} "
-                f"({event.task_count} tasks); the damaged file is kept as {event.corrupt_copy}"
+                f"({recovery_summary(event)}){lost}; the damaged file is kept as "
+                f"{event.corrupt_copy}"
             )
         elif isinstance(event, Upgraded):
             note(
@@ -36,3 +42,14 @@ class StderrEvents:
 def note(text: str) -> None:
     """`tasksafe: TEXT` on stderr, control characters removed."""
     print(f"tasksafe: {clean_text(text)}", file=sys.stderr)
+
+
+def recovery_summary(event: Recovered) -> str:
+    """`saved 2026-12-01 12:00 UTC, + 3 later steps replayed: 12 tasks`."""
+    parts = []
+    if event.backup_saved_at:
+        parts.append(f"saved {event.backup_saved_at.replace('T', ' ').removesuffix('Z')} UTC")
+    if event.replayed:
+        parts.append(f"+ {event.replayed} later step(s) from the history")
+    parts.append(f"{event.task_count} tasks")
+    return ", ".join(parts)

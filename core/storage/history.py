@@ -113,11 +113,11 @@ class History:
         self.path = path
         self.ops = ops
 
-    def append(self, line: bytes) -> None:
+    def append(self, line: bytes) -> int:
         """Append one entry line and make it durable; a torn last line is closed first.
 
-        If the write fails (a full disk), what it added is cut off again: the history stays as
-        it was, like the data file.
+        Returns the size before, for `cut`. If the write fails (a full disk), what it added is
+        cut off again: the history stays as it was, like the data file.
         """
         fd = self.ops.open_append(self.path)
         try:
@@ -139,6 +139,17 @@ class History:
             # A new file's name is durable only once its directory is fsynced; without this a
             # power cut could keep the data file's step and lose the history that names it.
             self.ops.fsync_dir(os.path.dirname(self.path))
+        return size
+
+    def cut(self, size: int) -> None:
+        """Take back an append whose save then failed: the step never happened (under the lock)."""
+        with suppress(OSError):
+            fd = os.open(self.path, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+            try:
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def read(self) -> HistoryRead:
         """Every entry; a missing file is an empty history."""

@@ -122,8 +122,8 @@ def test_recovery_notice_goes_to_stderr_and_json_stays_clean(tasks_path: Path) -
 
     r = run_cli(tasks_path, "list", "--json")
     assert r.returncode == 0, r.stderr
-    assert [t["name"] for t in json.loads(r.stdout)] == ["one"]
-    assert "restored" in r.stderr and "Traceback" not in r.stderr
+    assert [t["name"] for t in json.loads(r.stdout)] == ["one", "two"]  # + the replayed step
+    assert "restored" in r.stderr and "1 later step(s)" in r.stderr and "Traceback" not in r.stderr
     (kept,) = tasks_path.parent.glob("tasks.json.corrupt-*")
     assert kept.read_bytes() == torn
 

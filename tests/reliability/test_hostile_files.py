@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from core.errors import FileCorruptionError, StorageError
 from core.events import Event, Recovered
 from core.state import AppState
-from core.storage.document import decode
+from core.storage.document import Document, decode
+from core.storage.history import parse, replay
 from tests.helpers import run_cli
 from tests.reliability.conftest import Recorder
 from tests.reliability.recording_fs import Disk, snapshot
@@ -133,12 +134,20 @@ class DamageCheck:
         if recovered:
             assert Path(recovered[0].corrupt_copy).read_bytes() == damaged
             backup, doc = decode(before[Path(recovered[0].backup).name]), state.snapshot.doc
-            assert (doc.records, doc.extra) == (backup.records, backup.extra), "not the backup"
+            wanted = replayed(backup, before.get(f"{DATA}.history", b""), recovered[0].replayed)
+            assert (doc.records, doc.extra) == (wanted, backup.extra), "not the backup + history"
             assert doc.next_id >= backup.next_id, "recovery moved next_id back: an id reused"
             return "recovered"
         assert snapshot(directory) == before, "loading wrote to the directory"
         assert len(tasks) + len(state.problems) == len(records_in(damaged)), "a record vanished"
         return "loaded with problems" if state.problems else "loaded"
+
+
+def replayed(backup: Document, history: bytes, steps: int) -> list[Any]:
+    """The backup's records with the `steps` history steps after it applied (what recovery
+    must give back: every acknowledged change)."""
+    later = [e for e in parse(history).entries if e.step > backup.step][:steps]
+    return replay(backup.records, later)[0]
 
 
 @pytest.fixture

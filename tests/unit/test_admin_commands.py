@@ -205,6 +205,7 @@ def damage_after_a_save(state: AppState, tmp_path: Path) -> Path:
         state.add_task(f"task {k}")
     data = (tmp_path / "tasks.json").read_bytes()
     (tmp_path / "tasks.json").write_bytes(data[: data.index(b'"task 6"') + 20])
+    (tmp_path / "tasks.json.history").unlink()  # with the history, recovery brings task 6 back
     fresh = AppState(state.path)
     fresh.load()  # restores .backup (five tasks) and keeps the damaged bytes
     (corrupt,) = tmp_path.glob("tasks.json.corrupt-*")

@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -543,11 +544,20 @@ def test_a_held_lock_reports_waits_then_times_out_without_writing(
 
 @pytest.fixture
 def torn(tasks_path: Path) -> tuple[list[bytes], bytes]:
-    """Three saved versions, then the main file torn in half: (versions, torn bytes)."""
+    """Three saved versions, then the main file torn in half: (versions, torn bytes).
+
+    The history is gone too, so what is tested is the choice of backup alone (with the history,
+    recovery replays the later steps: see the replay tests).
+    """
     versions = save_versions(manager(tasks_path), 3)
     torn_bytes = versions[2][: len(versions[2]) // 2]
     tasks_path.write_bytes(torn_bytes)
+    forget_history(tasks_path)
     return versions, torn_bytes
+
+
+def forget_history(tasks_path: Path) -> None:
+    Path(f"{tasks_path}.history").unlink()
 
 
 def test_a_torn_file_is_quarantined_and_the_newest_backup_restored(
@@ -732,6 +742,7 @@ def test_ids_of_tasks_lost_with_a_damaged_file_are_never_handed_out_again(tasks_
     save_versions(files, 3)
     damaged = tasks_path.read_bytes()
     tasks_path.write_bytes(damaged[: damaged.index(b'"name": "task 3"')])  # next_id is cut away
+    forget_history(tasks_path)  # (with it, task 3 itself comes back)
     files.transaction(add("after the damage"), None)
     assert decode(tasks_path.read_bytes()).find(4)["name"] == "after the damage"
     assert decode(tasks_path.read_bytes()).find(3) is None
@@ -753,7 +764,7 @@ def test_an_emptied_file_with_a_backup_is_damage_and_recovered(
     save_versions(manager(tasks_path), 2)
     tasks_path.write_bytes(b"")
     snap = manager(tasks_path, events).load()
-    assert [r["name"] for r in snap.doc.records] == ["task 1"]
+    assert [r["name"] for r in snap.doc.records] == ["task 1", "task 2"]  # backup + step 2
     (recovered,) = events.of(Recovered)
     assert "empty" in recovered.reason
 
@@ -805,6 +816,7 @@ def test_a_file_that_repeats_a_key_is_quarantined_and_the_newest_backup_restored
     versions = save_versions(manager(tasks_path), 3)
     damaged = repeat_tasks_array(versions[2])
     tasks_path.write_bytes(damaged)
+    forget_history(tasks_path)
     snap = manager(tasks_path, events).load()
     assert [r["name"] for r in snap.doc.records] == ["task 1", "task 2"]
     assert decode(tasks_path.read_bytes()).records == decode(versions[1]).records
@@ -841,3 +853,67 @@ def test_doctor_reports_a_file_that_repeats_a_key_as_a_problem(tasks_path: Path)
     assert fmt.status == PROBLEM
     assert 'duplicate key "tasks" in the envelope' in fmt.summary
     assert not diagnosis.healthy
+
+
+# --- recovery replays the history: a damaged file costs no acknowledged change ---
+
+
+def test_a_file_truncated_anywhere_in_its_last_write_comes_back_whole(tmp_path: Path) -> None:
+    """After N saves the file is cut at every offset: the backup plus the history's later steps
+    bring back every acknowledged task (issue 10)."""
+    source = tmp_path / "source" / "tasks.json"
+    source.parent.mkdir()
+    versions = save_versions(manager(source), 5)
+    expected = decode(versions[-1])
+    last = versions[-1]
+    for cut in range(0, len(last) - 1, 23):
+        case = tmp_path / f"cut-{cut}"
+        shutil.copytree(source.parent, case)
+        (case / "tasks.json").write_bytes(last[:cut])
+        events = Events()
+        snap = manager(case / "tasks.json", events).load()
+        assert snap.doc.records == expected.records, cut
+        assert snap.doc.step == expected.step and snap.doc.next_id == expected.next_id
+        (recovered,) = events.of(Recovered)
+        assert recovered.replayed >= 1 and recovered.unrecovered is None
+
+
+def test_recovery_says_which_backup_how_old_and_how_many_steps_it_replayed(
+    tasks_path: Path, events: Events
+) -> None:
+    save_versions(manager(tasks_path, backup_count=1), 4)
+    tasks_path.write_bytes(b"{")
+    manager(tasks_path, events).load()
+    (recovered,) = events.of(Recovered)
+    assert recovered.backup == f"{tasks_path}.backup" and recovered.replayed == 1
+    assert recovered.backup_saved_at is not None and recovered.backup_saved_at.endswith("Z")
+
+
+def test_a_gap_in_the_history_stops_the_replay_and_says_what_could_not_come_back(
+    tasks_path: Path, events: Events
+) -> None:
+    save_versions(manager(tasks_path, backup_count=1), 4)
+    history = Path(f"{tasks_path}.history")
+    lines = history.read_bytes().splitlines(keepends=True)
+    history.write_bytes(b"".join(lines[:4] + lines[5:]))  # step 4 is gone; nothing to replay
+    data = tasks_path.read_bytes()
+    tasks_path.write_bytes(data[: data.index(b'"name": "task 4"')])  # it still says step 4
+    snap = manager(tasks_path, events).load()
+    assert [r["name"] for r in snap.doc.records] == ["task 1", "task 2", "task 3"]
+    (recovered,) = events.of(Recovered)
+    assert recovered.replayed == 0 and "could not be replayed" in (recovered.unrecovered or "")
+
+
+def test_a_step_whose_save_failed_is_cut_from_the_history(tasks_path: Path) -> None:
+    """Backup rotation fails after the step was appended: the history must not keep a change
+    the user was told did not happen (a later recovery would replay it)."""
+
+    class FailsToRotate(FileOps):
+        def link_or_copy(self, src: str, dst: str) -> None:
+            raise OSError(errno.EIO, "I/O error")
+
+    save_versions(manager(tasks_path), 2)
+    history = Path(f"{tasks_path}.history").read_bytes()
+    with pytest.raises(StorageError, match="nothing was changed"):
+        manager(tasks_path, ops=FailsToRotate()).transaction(add("refused"), None)
+    assert Path(f"{tasks_path}.history").read_bytes() == history

@@ -25,6 +25,6 @@ def missing_extra(exc: BaseException) -> AppError | None:
         return None
     return AppError(
         f"`{extra}` needs the optional package {module}, which is not installed: "
-        f"pipx install 'tasksafe[{extra}]' (over an existing install add --force; "
-        f"with pip: pip install 'tasksafe[{extra}]')"
+        f"pipx install 'tasksafe[{extra}]' (add --force over an existing install; from a clone: "
+        f"pipx install --force '.[{extra}]'; with pip: pip install 'tasksafe[{extra}]')"
     )

@@ -17,6 +17,7 @@ from commands.admin_results import (
     DoctorReport,
     Replayed,
     Restored,
+    RestoredAt,
     SalvageReport,
     Stats,
 )
@@ -95,11 +96,25 @@ def backups(ctx: Context, args: argparse.Namespace) -> Any:
 
 @command(
     "restore",
-    "restore a backup as one undoable change (the current file is kept as .backup first)",
-    arg("name", metavar="NAME", help="a name `backups` shows: backup, backup.1, legacy, corrupt-…"),
+    "restore a backup, or the file as it was at a moment (--at), as one undoable change",
+    arg(
+        "name",
+        nargs="?",
+        metavar="NAME",
+        help="a name `backups` shows: backup, backup.1, legacy, corrupt-…",
+    ),
+    arg(
+        "--at",
+        metavar="WHEN",
+        help="`step 40`, `2 hours ago`, `yesterday 18:00`, `2026-11-30 18:00`: rebuilt from the history",
+    ),
     YES,
 )
 def restore(ctx: Context, args: argparse.Namespace) -> Any:
+    if (args.name is None) == (args.at is None):
+        raise UsageError("restore NAME (a kept copy) or restore --at WHEN (a past moment)")
+    if args.at is not None:
+        return _restore_at(ctx, args.at, args.yes)
     copy = find_backup(ctx.state.files, args.name)
     if not copy.valid:
         raise AppError(
@@ -118,6 +133,36 @@ def restore(ctx: Context, args: argparse.Namespace) -> Any:
 
     applied = ctx.state.restore_backup(backup, f"restore {copy.short_name}")
     return _restored(ctx, copy, applied)
+
+
+def _restore_at(ctx: Context, when: str, yes: bool) -> Any:
+    from core.timeline import parse_moment, step_at
+
+    try:
+        moment = parse_moment(when, ctx.now())
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    entries = ctx.state.files.history.read().entries
+    step = moment if isinstance(moment, int) else step_at(entries, moment)
+    current = ctx.state.snapshot.doc
+    if step >= current.step:
+        return Message(f"the file already holds step {current.step}: nothing to restore")
+    edits = restore_edits(current.records, ctx.state.state_at(step))
+    gone = _removed(edits)
+    back = sum(1 for _, before, _ in edits if before is None)
+    question = (
+        f"restore the file as it was after step {step}: {back} come back, {len(gone)} leave, "
+        f"{len(edits) - back - len(gone)} change. Restore?"
+    )
+    leaving = [t for t in ctx.state.tasks if t.uuid in gone]
+    if not edits:
+        return Message(f"the tasks are as they were after step {step}; nothing to restore")
+    if not yes and not ctx.confirm(question, leaving):
+        return Message("nothing was restored")
+    applied = ctx.state.restore_step(step)
+    back = sum(1 for _, before, _ in applied if before is None)
+    gone = _removed(applied)
+    return RestoredAt(step, back, len(gone), len(applied) - back - len(gone), len(ctx.state.tasks))
 
 
 def _removed(edits: Sequence[tuple[str, Any, Any]]) -> set[str]:

@@ -43,6 +43,17 @@ class Restored:
 
 
 @dataclass(frozen=True)
+class RestoredAt:
+    """`restore --at`: the file as it was after `step`, rebuilt from the history."""
+
+    step: int
+    brought_back: int
+    removed: int
+    changed: int
+    task_count: int
+
+
+@dataclass(frozen=True)
 class DoctorReport:
     """The checks; `exit_code` (results.HasExitCode) is 1 when a problem was found."""
 

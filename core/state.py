@@ -31,8 +31,9 @@ from core.recurrence import days_between, next_due, parse_rule, shift
 from core.storage.document import Document
 from core.storage.fsops import DEFAULT_OPS, FileOps
 from core.storage.history import Change, Edit, Entry
+from core.timeline import state_at
 from core.undo import StepConflict, next_after, pick_step, revert
-from core.vocabulary import check_tags, clean_text, parse_priority
+from core.vocabulary import apply_tags, check_tags, clean_text, parse_priority
 
 T = TypeVar("T")
 EDITABLE = (
@@ -367,19 +368,27 @@ class AppState:
         add_tags: Iterable[str] = (),
         remove_tags: Iterable[str] = (),
         force: bool = False,
+        add_depends: Iterable[int] = (),
+        remove_depends: Iterable[int] = (),
     ) -> list[Task]:
         """The same changes (fields as in update_task, tags added and removed) to several tasks.
 
-        One transaction and one undo step; any unknown id or refused value changes nothing.
+        `add_depends` / `remove_depends` (ids) change each task's dependencies as set_depends
+        does, in the same transaction. One undo step; any unknown id or refused value (a cycle)
+        changes nothing.
         """
         checked, plus, minus = _checked_changes(changes, add_tags, remove_tags)
+        more, fewer = _check("depends", add_depends), _check("depends", remove_depends)
         label = "modify " + " ".join(map(str, ids))
 
         def mutate(j: Journal) -> list[Task]:
             tasks = [_task_of(_find(j.doc, i)) for i in ids]
             if checked.get("status") == "done" and not force:
                 _check_subtasks(j.doc, tasks)
-            return [_edit(j, _find(j.doc, i), checked, plus, minus)[0] for i in ids]
+            edited = [_edit(j, _find(j.doc, i), checked, plus, minus)[0] for i in ids]
+            if not more and not fewer:
+                return edited
+            return [_change_depends(j, _find(j.doc, i), more, fewer) for i in ids]
 
         return self.transact(label, mutate)
 
@@ -533,16 +542,10 @@ class AppState:
 
         def mutate(j: Journal) -> Task:
             rec = _find(j.doc, task_id)
-            task = _task_of(rec)
             if mode == "replace":
                 return _edit(j, rec, {"depends": refs})[0]
-            given = [_task_of(_find(j.doc, i)).uuid for i in refs]
-            if mode == "add":
-                wanted = task.depends + [u for u in given if u not in task.depends]
-            else:
-                wanted = [u for u in task.depends if u not in given]
-            _refuse_cycle(j.doc, task, wanted)
-            return _set(j, rec, {"depends": wanted})
+            more, fewer = (refs, []) if mode == "add" else ([], refs)
+            return _change_depends(j, rec, more, fewer)
 
         return self.transact(f"depends {task_id}", mutate)
 
@@ -628,6 +631,35 @@ class AppState:
         if source and source[-1].step == entry.step:
             target.append(source.pop())
         return entry
+
+    def state_at(self, step: int) -> list[Any]:
+        """The records as they were after `step` (ValueError when the history cannot tell)."""
+        doc = self.snapshot.doc
+        try:
+            return state_at(doc.records, self._applied_steps(), doc.step, step)
+        except ValueError as e:
+            raise AppError(str(e)) from None
+
+    def restore_step(self, step: int) -> list[Edit]:
+        """Make the file hold what it held after `step`, as one undoable step; what it did.
+
+        Rebuilt under the lock from the latest file, so another window's newer change is
+        taken back too only if it came after `step` (it is then in the history, undoable)."""
+
+        def mutate(j: Journal) -> list[Edit]:
+            entries = self.files.history.read().applied(j.doc.step)
+            try:
+                records = state_at(j.doc.records, entries, j.doc.step, step)
+            except ValueError as e:
+                raise AppError(str(e)) from None
+            past = Document(records, j.doc.next_id)
+            past.extra = dict(j.doc.extra)
+            applied = restore_into(j.doc, past)
+            for uuid, before, after in applied:
+                j.touch(uuid, before, after)
+            return applied
+
+        return self.transact(f"restore step {step}", mutate)
 
     def _applied_steps(self) -> list[Entry]:
         return self.files.history.read().applied(self.snapshot.doc.step)
@@ -749,8 +781,7 @@ def _edit(
     if plus or minus:
         tags = changes.get("tags", rec.get("tags"))
         current = tags if isinstance(tags, list) else []
-        kept = [t for t in current if t not in minus]
-        changes["tags"] = kept + [t for t in plus if t not in kept]
+        changes["tags"] = apply_tags(current, plus, minus)  # matched without case
     if "parent" in changes:
         changes["parent"] = _parent_uuid(j.doc, task, changes["parent"])
     if "depends" in changes:
@@ -765,6 +796,17 @@ def _edit(
         return _set(j, rec, changes), None  # already done (another window?): no second next
     done = _set(j, rec, {**changes, "start": None})
     return done, _follow(j, done)
+
+
+def _change_depends(j: Journal, rec: Record, more: Sequence[int], fewer: Sequence[int]) -> Task:
+    """Add and remove dependencies (ids) of one task; a cycle is refused."""
+    task = _task_of(rec)
+    adding = [_task_of(_find(j.doc, i)).uuid for i in more]
+    dropping = {_task_of(_find(j.doc, i)).uuid for i in fewer}
+    kept = [u for u in task.depends if u not in dropping]
+    wanted = kept + [u for u in dict.fromkeys(adding) if u not in kept and u not in dropping]
+    _refuse_cycle(j.doc, task, wanted)
+    return _set(j, rec, {"depends": wanted})
 
 
 def _checked_changes(

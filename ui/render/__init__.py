@@ -5,7 +5,7 @@ module renders the results of its namesake in commands/ (tasks: commands/results
 the package imports them all, so every renderer is registered before anything is drawn.
 """
 
-from ui.render import admin, ai, session, setup, tasks
+from ui.render import admin, ai, history, session, setup, tasks
 from ui.render.ai import proposal_source, proposal_table, spinner
 from ui.render.base import console_for, data, render
 from ui.render.tasks import render_tasks_to_go
@@ -15,6 +15,7 @@ __all__ = [
     "ai",
     "console_for",
     "data",
+    "history",
     "proposal_source",
     "proposal_table",
     "render",

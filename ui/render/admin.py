@@ -16,6 +16,7 @@ from commands.admin_results import (
     DoctorReport,
     Replayed,
     Restored,
+    RestoredAt,
     SalvageReport,
     Stats,
 )
@@ -120,6 +121,17 @@ def _(result: Restored, console: Console) -> None:
             + data(os.path.basename(result.kept_as))
             + Text(" · undo reverts the restore", style="dim")
         )
+
+
+@render.register
+def _(result: RestoredAt, console: Console) -> None:
+    console.print(
+        Text(f"✓ restored the file as it was after step {result.step}", style="green")
+        + Text(
+            f": {result.brought_back} came back, {result.removed} left, {result.changed} changed;"
+            f" {result.task_count} tasks now · undo reverts the restore"
+        )
+    )
 
 
 # --- doctor ---

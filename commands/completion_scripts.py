@@ -159,7 +159,12 @@ def _bash_values(values: Values | None, command: str) -> str:
         return f'_tasksafe_words {values.kind} {command} "$cur";'
     if values.kind == "files":
         return '_tasksafe_files "$cur";'
-    return f'_tasksafe_reply {shlex.quote(" ".join(values.words))} "$cur";'
+    reply = f'_tasksafe_reply {shlex.quote(" ".join(values.words))} "$cur";'
+    if values.kind == "filters":  # a filter word, or a task id (digits)
+        return (
+            f'if [[ $cur == [0-9]* ]]; then _tasksafe_words ids {command} "$cur"; else {reply} fi;'
+        )
+    return reply
 
 
 # --- zsh ---
@@ -185,10 +190,26 @@ _tasksafe_words() {  # [_arguments' compadd options] KIND COMMAND: ids (with nam
   done
   _describe -t $kind ${kind%s} found $match
 }
+
+_tasksafe_filters() {  # [_arguments' compadd options] COMMAND: a task id (digits) or a filter word
+  if [[ $PREFIX == [0-9]* ]]; then
+    _tasksafe_words ids ${@[-1]}
+  else
+    _describe -t filters filter _tasksafe_filter_words
+  fi
+}
 """
 
 
+def _zsh_words(words: Iterable[str]) -> str:
+    """Words for _describe, which reads `name:description`: a colon in a name is escaped."""
+    return " ".join(shlex.quote(w.replace(":", "\\:")) for w in words)
+
+
 def zsh(specs: Sequence[Spec], globals_: Sequence[Option]) -> str:
+    filter_words = next(
+        (s.positional.words for s in specs if s.positional and s.positional.kind == "filters"), ()
+    )
     described = [f"{n.replace(':', chr(92) + ':')}:{s.help}" for s in specs for n in s.names]
     global_specs = [x for o in globals_ for x in _zsh_option(o, "")]
     after = [x for o in globals_ if "--version" not in o.flags for x in _zsh_option(o, "")]
@@ -198,6 +219,7 @@ def zsh(specs: Sequence[Spec], globals_: Sequence[Option]) -> str:
         f'# Install: {PROG} completion zsh > "${{fpath[1]}}/_{PROG}" (any directory of $fpath),',
         "# then start a new zsh (compinit must be on: `autoload -U compinit && compinit`).",
         _ZSH_HELPERS.rstrip("\n"),
+        f"_tasksafe_filter_words=({_zsh_words(filter_words)})",
         "",
         f"_{PROG}() {{",
         "  local curcontext=$curcontext state line ret=1",
@@ -260,6 +282,8 @@ def _zsh_action(values: Values, command: str) -> str:
         return f"_tasksafe_words {values.kind} {command}"
     if values.kind == "files":
         return "_files"
+    if values.kind == "filters":  # a filter word, or a task id
+        return f"_tasksafe_filters {command}"
     if values.words:
         return f"({' '.join(w.replace(':', chr(92) + ':') for w in values.words)})"
     return " "  # free text: zsh shows the message and offers nothing
@@ -346,6 +370,8 @@ def _fish_values(values: Values, command: str, option: bool = False) -> str:
     prefix = "-x" if option else "-f"
     if values.kind in ("ids", "tags", "projects"):
         return f"{prefix} -a {_fish_quote(f'(__tasksafe_words {values.kind})')}"
+    if values.kind == "filters":  # a filter word, or a task id
+        return f"{prefix} -a {_fish_quote('(__tasksafe_words ids) ' + ' '.join(values.words))}"
     if values.words:
         return f"{prefix} -a {_fish_quote(' '.join(values.words))}"
     return prefix

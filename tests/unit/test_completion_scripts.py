@@ -86,16 +86,14 @@ def test_bash_completes_options_and_their_values(shell_env: dict[str, str]) -> N
 
 
 def test_bash_completes_task_ids_with_their_names(shell_env: dict[str, str]) -> None:
-    # `done` offers pending tasks, each id with its name beside it while there are several.
-    assert bash_complete(shell_env, "tasksafe", "done", "") == ["1  buy milk", "3  milk the cow"]
-    # One left: the id alone goes on the line.
+    # Several: each id with its name beside it in the list bash shows.
+    shown = bash_complete(shell_env, "tasksafe", "show", "")
+    assert sorted(shown) == ["1  buy milk", "2  call mom", "3  milk the cow"]
+    # One left: the id alone goes on the line. `undone` offers done tasks, `done` pending ones.
     assert bash_complete(shell_env, "tasksafe", "undone", "") == ["2"]
-    assert bash_complete(shell_env, "tasksafe", "done", "cow") == ["3"]  # a word of the name
-    assert bash_complete(shell_env, "tasksafe", "show", "") == [
-        "1  buy milk",
-        "3  milk the cow",
-        "2  call mom",
-    ]
+    assert bash_complete(shell_env, "tasksafe", "done", "2") == []
+    assert bash_complete(shell_env, "tasksafe", "done", "1") == ["1"]
+    assert bash_complete(shell_env, "tasksafe", "show", "cow") == ["3"]  # a word of the name
 
 
 def test_bash_reads_the_list_the_line_names(shell_env: dict[str, str], tmp_path: Path) -> None:
@@ -103,16 +101,21 @@ def test_bash_reads_the_list_the_line_names(shell_env: dict[str, str], tmp_path:
     subprocess.run(
         ["tasksafe", "--file", str(other), "add", "elsewhere"], env=shell_env, check=True
     )
-    assert bash_complete(shell_env, "tasksafe", "--file", str(other), "done", "") == ["1"]
+    assert bash_complete(shell_env, "tasksafe", "--file", str(other), "show", "") == ["1"]
     # COMP_WORDBREAKS splits --file=PATH into three words; the script joins them back.
-    split = bash_complete(shell_env, "tasksafe", "--file", "=", str(other), "done", "")
+    split = bash_complete(shell_env, "tasksafe", "--file", "=", str(other), "show", "")
     assert split == ["1"]
 
 
 def test_bash_completes_filter_words_across_the_colon(shell_env: dict[str, str]) -> None:
+    (listing,) = [s for s in specs() if s.name == "list"]
+    assert listing.positional is not None and listing.positional.kind == "filters"
+    due = [w.removeprefix("due:") for w in listing.positional.words if w.startswith("due:to")]
+    assert due  # due:today at least
     # bash splits `due:to` at the colon; it replaces only what follows it.
-    assert bash_complete(shell_env, "tasksafe", "list", "due", ":", "to") == ["today"]
+    assert bash_complete(shell_env, "tasksafe", "list", "due", ":", "to") == due
     assert "overdue" in bash_complete(shell_env, "tasksafe", "list", "")
+    assert bash_complete(shell_env, "tasksafe", "list", "3") == ["3"]  # an id is a filter too
 
 
 @pytest.fixture
@@ -156,7 +159,7 @@ def test_the_zsh_and_fish_scripts_name_every_command_and_option() -> None:
                 assert flag in zsh
                 fish_flag = f"-l {flag[2:]}" if flag.startswith("--") else f"-s {flag[1:]}"
                 assert fish_flag in fish
-    assert "_tasksafe_words ids done" in zsh and "__tasksafe_words ids" in fish
+    assert "_tasksafe_words ids undone" in zsh and "__tasksafe_words ids" in fish
 
 
 def test_the_bash_script_parses_in_bash() -> None:

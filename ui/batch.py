@@ -15,9 +15,9 @@ from commands.line import run_line
 from commands.results import JsonOutput, exit_code_of
 from commands.session import ClearScreen, QuitRequested
 from core.config import Settings
+from core.datafile import open_state
 from core.errors import EXIT_ERROR, AppError, UsageError
 from core.model import Task
-from core.state import AppState
 from core.vocabulary import clean_text
 from ui.crash import log_crash
 from ui.stderr_events import StderrEvents
@@ -37,7 +37,7 @@ def run_batch(
 ) -> int:
     """Run each command line; return the first error's exit code, or 0."""
     out, err = out or sys.stdout, err or sys.stderr
-    state = AppState(settings.path, settings.lock_timeout, settings.backup_count, StderrEvents())
+    state = open_state(settings, StderrEvents())  # the per-user list makes its directory
     ctx = Context(state, refuse_to_confirm, interactive=True, environ=environ)
     parser = build_parser("tasksafe", interactive=True)
     first_error = 0

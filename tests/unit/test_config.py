@@ -250,6 +250,21 @@ def test_with_no_list_here_the_program_uses_the_private_per_user_list(tmp_path: 
     assert [t["name"] for t in seen] == ["buy milk"]
 
 
+def test_commands_from_a_pipe_use_the_per_user_list_too(tmp_path: Path) -> None:
+    piped = subprocess.run(
+        [sys.executable, MAIN],
+        cwd=tmp_path,
+        env=child_env(tmp_path, {"XDG_DATA_HOME": str(tmp_path / "data")}),
+        input="add piped\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert piped.returncode == 0, piped.stderr
+    data = tmp_path / "data" / "tasksafe" / "tasks.json"
+    assert stat.S_IMODE(data.stat().st_mode) == 0o600
+
+
 def test_a_later_save_keeps_the_mode_the_user_gave(tmp_path: Path) -> None:
     assert run_program(tmp_path, "add", "one").returncode == 0
     data = tmp_path / "data" / "tasksafe" / "tasks.json"

@@ -5,6 +5,7 @@ Importing this package registers every command; handlers call core and return da
 
 from commands import admin as _admin  # noqa: F401  (undo, redo, search, backups, restore, doctor, stats)
 from commands import ai as _ai  # noqa: F401  (ai: free text to reviewed tasks)
+from commands import bulk as _bulk  # noqa: F401  (done, delete, modify: by ids or a filter)
 from commands import history as _history  # noqa: F401  (log, history ID)
 from commands import session as _session  # noqa: F401  (help, clear, quit: REPL only)
 from commands import setup as _setup  # noqa: F401  (config, completion)

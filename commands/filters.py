@@ -1,20 +1,25 @@
-"""Which tasks a `list` shows and in what order: pure functions over Task.
+"""Which tasks a command works on and in what order: pure functions over Task.
 
-The filter words are core.query's; `select` keeps the signature `list` has always called.
+The filter words are core.query's (`list project:home or +urgent`, `done milk`, `modify +someday
+-- wait:monday`); a word that is not a filter is a usage error (exit 2), as an unknown option is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from core.errors import UsageError
+from core.errors import TaskNotFound, UsageError
 from core.model import Task
-from core.query import QueryError, parse_query
+from core.query import FILTER_NAMES as FILTER_NAMES
+from core.query import FILTER_WORDS as FILTER_WORDS
+from core.query import Query, QueryError, parse_query
 from core.query import is_overdue as is_overdue
+from core.urgency import dependency_states
 from core.vocabulary import tag_key
 
-FILTER_WORDS = ("done", "pending", "all", "overdue", "due:today", "due:week")
+SORT_ORDERS = ("priority", "urgency", "due", "id")
 
 
 def due_date(task: Task) -> date | None:
@@ -28,6 +33,14 @@ def sort_key(task: Task) -> tuple[int, int, str, int]:
     return (task.done, task.priority, task.due or "\uffff", task.id)
 
 
+def read_filter(words: Sequence[str], now: datetime) -> Query:
+    """The filter the words say; a word that cannot be read is one usage line naming it."""
+    try:
+        return parse_query(list(words), now)
+    except QueryError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def select(
     tasks: Iterable[Task],
     words: Iterable[str],
@@ -38,11 +51,7 @@ def select(
 ) -> list[Task]:
     """Apply `list` filters (core.query's language): pending ones unless the words name a status."""
     everything = list(tasks)
-    try:
-        query = parse_query(list(words), now)
-    except QueryError as exc:
-        raise UsageError(str(exc)) from None
-    query = query.with_default(None if include_done else "pending")
+    query = read_filter(list(words), now).with_default(None if include_done else "pending")
     key = tag_key(tag.removeprefix("#")) if tag else None
     chosen = [
         t
@@ -51,6 +60,52 @@ def select(
         and (key is None or any(tag_key(tg) == key for tg in t.tags))
     ]
     return sorted(chosen, key=sort_key)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The tasks `done`, `delete` or `modify` act on; `by_id` when each was named by its id."""
+
+    tasks: list[Task]
+    by_id: bool
+
+
+def targets(tasks: Sequence[Task], words: Sequence[str], now: datetime) -> Targets:
+    """Ids (`3 5-7`: each must exist) or a filter over the pending tasks, waiting ones too.
+
+    A filter naming a status (`status:done +old`) reaches beyond the pending ones.
+    """
+    query = read_filter(words, now)
+    if query.ids is not None:
+        by_id = {t.id: t for t in tasks}
+        missing = [i for i in query.ids if i not in by_id]
+        if missing:
+            raise TaskNotFound(missing[0])
+        return Targets([by_id[i] for i in dict.fromkeys(query.ids)], by_id=True)
+    chosen = query.select(tasks, now)
+    if not query.names_status:
+        chosen = [t for t in chosen if t.pending]
+    return Targets(sorted(chosen, key=sort_key), by_id=False)
+
+
+def sort_tasks(
+    tasks: Sequence[Task], order: str, now: datetime, everything: Sequence[Task]
+) -> list[Task]:
+    """Tasks in `order` (SORT_ORDERS); urgency highest first, as `next` shows them."""
+    if order == "urgency":
+        scores = urgencies(everything, now)
+        return sorted(tasks, key=lambda t: (-scores.get(t.uuid, 0.0), sort_key(t)))
+    if order == "due":
+        return sorted(tasks, key=lambda t: (t.done, t.due is None, t.due or "", sort_key(t)))
+    if order == "id":
+        return sorted(tasks, key=lambda t: t.id)
+    return sorted(tasks, key=sort_key)
+
+
+def urgencies(everything: Sequence[Task], now: datetime) -> dict[str, float]:
+    """Each pending task's urgency by uuid (blocked and blocking from the whole list)."""
+    deps = dependency_states(everything)
+    return {t.uuid: deps.urgency(t, now) for t in everything if t.pending}
 
 
 def search(tasks: Iterable[Task], text: str) -> list[Task]:

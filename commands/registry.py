@@ -79,6 +79,9 @@ class Command:
     args: tuple[Arg, ...] = ()
     aliases: tuple[str, ...] = ()
     interactive_only: bool = False  # e.g. `clear`, `quit`: meaningless in one-shot mode
+    # Words starting with `-` are words (`list -someday`: the filter "without the tag someday";
+    # `modify 3 -- -old`), unless one is exactly an option of the command.
+    dash_words: bool = False
 
     def options(self) -> list[str]:
         """Long and short flags, for completion."""
@@ -94,11 +97,12 @@ def command(
     *args: Arg,
     aliases: tuple[str, ...] = (),
     interactive_only: bool = False,
+    dash_words: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a handler under `name` (and its aliases)."""
 
     def register(handler: Handler) -> Handler:
-        cmd = Command(name, help, handler, args, aliases, interactive_only)
+        cmd = Command(name, help, handler, args, aliases, interactive_only, dash_words)
         for key in (name, *aliases):
             REGISTRY[key] = cmd
         return handler
@@ -114,8 +118,21 @@ def commands() -> list[Command]:
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of printing usage and exiting: errors are one line."""
 
+    dash_words = False  # see Command.dash_words
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        # argparse reads `-someday` as the option `-s` (or an unknown one): a tag filter is a word.
+        if (
+            self.dash_words
+            and arg_string.startswith("-")
+            and not arg_string.startswith("--")
+            and arg_string not in self._option_string_actions
+        ):
+            return None
+        return super()._parse_optional(arg_string)
 
 
 def build_parser(prog: str, interactive: bool = False) -> argparse.ArgumentParser:
@@ -128,6 +145,8 @@ def build_parser(prog: str, interactive: bool = False) -> argparse.ArgumentParse
         sub = subs.add_parser(
             cmd.name, help=cmd.help, description=cmd.help, aliases=list(cmd.aliases)
         )
+        if isinstance(sub, _Parser):
+            sub.dash_words = cmd.dash_words
         for a in cmd.args:
             sub.add_argument(*a.flags, **a.options)
     return parser

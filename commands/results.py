@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from core.errors import EXIT_OK
@@ -41,17 +43,47 @@ class TasksAdded:
 
 
 @dataclass(frozen=True)
+class EntryAdded(TasksAdded):
+    """One task added from words (`add`, `subtask`): what was read from them, said back.
+
+    `parts` are the attributes taken (`p1`, `#errands`, `due tomorrow (Wed 2026-12-02)`);
+    `hints` name words kept in the name that look like a misspelt attribute; `notes` is what the
+    one-shot CLI says on stderr (stdout is only the id).
+    """
+
+    parts: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TaskTable:
+    """Rows of `list` or `next`; `blocked` (uuids) and `now` are for the markers, `urgency`
+    (by uuid) adds its column."""
+
     tasks: list[Task]
     title: str = "tasks"
     total_pending: int = 0
     total_done: int = 0
     show_all: bool = False  # --all: no screenful limit
+    blocked: frozenset[str] = frozenset()
+    urgency: Mapping[str, float] | None = None
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)
 class TaskDetail:
+    """`show`: the task and what it is linked to, as this window sees them."""
+
     task: Task
+    depends: tuple[Task, ...] = ()  # the tasks it waits for
+    needed_by: tuple[Task, ...] = ()  # the tasks that wait for it
+    parent: Task | None = None
+    subtasks: tuple[Task, ...] = ()
+    next_due: str | None = None  # the due its next occurrence will get
+    blocked: bool = False
+    urgency: float | None = None
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -60,14 +92,39 @@ class TaskEdited:
 
 
 @dataclass(frozen=True)
-class StatusChanged:
+class TasksModified:
+    """`modify FILTER -- CHANGES`: the tasks changed and the changes, as words."""
+
     tasks: list[Task]
-    status: str
+    parts: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    """Tasks done, reopened, started or stopped; `next` maps a done recurring task's uuid to its
+    next occurrence."""
+
+    tasks: list[Task]
+    status: str  # done, pending, started, stopped
+    next: Mapping[str, Task] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class TasksDeleted:
+    """Tasks deleted; a recurring one skipped has its next occurrence in `next` (by uuid)."""
+
     tasks: list[Task]
+    next: Mapping[str, Task] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Annotated:
+    """A note added to a task (`annotate`) or removed from it (`denotate`)."""
+
+    task: Task
+    text: str
+    removed: bool = False
 
 
 @dataclass(frozen=True)

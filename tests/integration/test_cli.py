@@ -204,7 +204,7 @@ def test_delete_off_a_terminal_needs_yes(four: Path) -> None:
         (["list", "--bogus"], 2, "--bogus"),
         (["add", "x", "-p", "7"], 1, "priority"),
         (["edit", "1", "-p", "9"], 1, "priority"),
-        (["done"], 2, "ID"),
+        (["done"], 2, "FILTER"),
     ],
 )
 def test_errors_are_one_line_with_their_exit_code_and_change_nothing(

@@ -52,6 +52,7 @@ def test_options_of_the_command_being_typed(state: AppState) -> None:
         "--due",
         "--description",
         "--comment",
+        "--raw",
     }
     assert "--all" in texts(state, "list -")
 

@@ -68,8 +68,8 @@ def test_flatten_ids_keeps_the_first_of_each_in_order() -> None:
     ("argv", "message"),
     [
         (["frobnicate"], "invalid choice: 'frobnicate'"),
-        (["done"], "required: ID"),
-        (["done", "x"], "not a task id or range: 'x'"),
+        (["done"], "required: FILTER"),
+        (["undone", "x"], "not a task id or range: 'x'"),
         (["show", "3-4"], "one task id"),
         (["list", "--bogus"], "unrecognized arguments: --bogus"),
     ],
@@ -102,9 +102,27 @@ def test_the_parser_knows_the_task_commands() -> None:
         1,
         ["home", "shop"],
     )
-    assert parser.parse_args(["done", "1", "3-4"]).ids == [[1], [3, 4]]
+    assert parser.parse_args(["undone", "1", "3-4"]).ids == [[1], [3, 4]]
+    assert parser.parse_args(["done", "1", "3-4"]).filters == ["1", "3-4"]  # a filter: ids too
     names = {c.name for c in registry.commands()}
     assert {"add", "list", "show", "edit", "done", "undone", "delete"} <= names
+    assert {"modify", "next", "annotate", "denotate", "start", "stop", "subtask"} <= names
+
+
+def test_a_word_starting_with_a_dash_is_a_filter_unless_it_is_an_option() -> None:
+    parser = build_parser("tasksafe")
+    args = parser.parse_args(["list", "-someday", "+home", "-h2", "-a"])
+    assert (args.filters, args.all) == (["-someday", "+home", "-h2"], True)  # not -h, not -s
+    assert parser.parse_args(["done", "-old", "--yes"]).filters == ["-old"]
+    with pytest.raises(UsageError, match="unrecognized arguments: --bogus"):
+        parser.parse_args(["list", "--bogus"])  # a long option stays an option
+    with pytest.raises(UsageError):
+        parser.parse_args(["add", "x", "-someday"])  # add takes no dash words: a typo is an error
+
+
+def test_modify_keeps_the_double_dash_that_splits_filter_from_changes() -> None:
+    args = build_parser("tasksafe").parse_args(["modify", "-old", "--", "-y", "p1"])
+    assert (args.words, args.yes) == (["-old", "--", "-y", "p1"], False)
 
 
 @pytest.fixture

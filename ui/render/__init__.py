@@ -1,11 +1,12 @@
 """Rich rendering of command results: `render(result, console)`, one renderer per result type.
 
 `base` holds the dispatcher and what every renderer uses, and imports none of them; each other
-module renders the results of its namesake in commands/ (tasks: commands/results.py). Importing
-the package imports them all, so every renderer is registered before anything is drawn.
+module renders the results of its namesake in commands/ (tasks: commands/results.py; detail:
+its `show`). Importing the package imports them all, so every renderer is registered before
+anything is drawn.
 """
 
-from ui.render import admin, ai, history, session, setup, tasks
+from ui.render import admin, ai, detail, history, session, setup, tasks
 from ui.render.ai import proposal_source, proposal_table, spinner
 from ui.render.base import console_for, data, render
 from ui.render.tasks import render_tasks_to_go
@@ -15,6 +16,7 @@ __all__ = [
     "ai",
     "console_for",
     "data",
+    "detail",
     "history",
     "proposal_source",
     "proposal_table",

@@ -200,7 +200,7 @@ class QuestionaryForms:
 
         from ui.render import render_tasks_to_go
 
-        render_tasks_to_go(self.console, tasks)
+        render_tasks_to_go(self.console, tasks, "tasks")  # to delete, complete or modify
         try:
             return bool(questionary.confirm(question, default=False).unsafe_ask())
         except KeyboardInterrupt:

@@ -20,7 +20,12 @@ def _(result: HelpIndex, console: Console) -> None:
         also = Text(f" ({', '.join(aliases)})", style="dim") if aliases else Text("")
         table.add_row(Text(name) + also, Text(text))
     console.print(table)
-    console.print(Text("help COMMAND shows its options", style="dim"))
+    console.print(
+        Text(
+            "help COMMAND shows its options · help words: what add and the filters read",
+            style="dim",
+        )
+    )
 
 
 @render.register

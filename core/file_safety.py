@@ -41,6 +41,23 @@ _ID_FIELD = re.compile(rb'"(id|next_id)"\s*:\s*(\d{1,18})(?!\d)')
 Signature = tuple[int, int, int, int]
 
 
+# How each tier's copies are named: one per UTC hour, day, ISO week.
+TIER_STAMPS = {"hourly": "%Y%m%dT%H", "daily": "%Y%m%d", "weekly": "%G-W%V"}
+
+
+@dataclass(frozen=True)
+class BackupTiers:
+    """How many copies each tier keeps (0 turns it off): a day of hours, two weeks of days,
+    two months of weeks (TASKS_BACKUP_HOURLY, _DAILY, _WEEKLY)."""
+
+    hourly: int = 24
+    daily: int = 14
+    weekly: int = 8
+
+    def counts(self) -> list[tuple[str, int]]:
+        return [("hourly", self.hourly), ("daily", self.daily), ("weekly", self.weekly)]
+
+
 @dataclass
 class Snapshot:
     """A decoded file and the stat signature of the bytes it came from (None: no file yet)."""
@@ -69,8 +86,10 @@ class SafeFileManager:
         backup_count: int = 3,
         on_event: EventSink = ignore,
         ops: FileOps = DEFAULT_OPS,
+        tiers: BackupTiers | None = None,
     ) -> None:
         self.path = os.fspath(path)
+        self.tiers = tiers or BackupTiers()
         # Resolve symlinks once: the link survives and its target is what we replace.
         self.real_path = os.path.realpath(self.path)
         self.directory = os.path.dirname(self.real_path)
@@ -285,6 +304,7 @@ class SafeFileManager:
         """Rotate backups and hard-link the current (parseable) file as the newest."""
         if old.legacy:
             self._keep_legacy_copy()
+        self._keep_tier_copies()
         paths = self.backup_paths()
         if not paths:
             return
@@ -294,6 +314,31 @@ class SafeFileManager:
         if os.path.lexists(paths[0]):
             self.ops.unlink(paths[0])
         self.ops.link_or_copy(self.real_path, paths[0])
+
+    def _keep_tier_copies(self) -> None:
+        """The first save of each hour, day and week keeps the version it replaces, so copies
+        reach back a day, two weeks, two months; each tier pruned to its count. The clock names
+        them (UTC), never file times. A hard link: free until the file it names is replaced."""
+        now = datetime.now(UTC)
+        for tier, keep in self.tiers.counts():
+            path = f"{self.real_path}.{tier}-{now.strftime(TIER_STAMPS[tier])}"
+            if keep and not os.path.lexists(path):
+                self.ops.link_or_copy(self.real_path, path)
+                self._prune_tier(tier, keep)
+
+    def tier_paths(self, tier: str) -> list[str]:
+        """The copies of one tier, newest first (their stamps sort as text)."""
+        prefix = f"{self.name}.{tier}-"
+        try:
+            names = self.ops.listdir(self.directory)
+        except OSError:
+            return []
+        found = sorted((n for n in names if n.startswith(prefix)), reverse=True)
+        return [os.path.join(self.directory, n) for n in found]
+
+    def _prune_tier(self, tier: str, keep: int) -> None:
+        for path in self.tier_paths(tier)[keep:]:
+            self._discard(path)
 
     def _keep_legacy_copy(self) -> None:
         legacy = self.real_path + ".legacy"
@@ -406,14 +451,23 @@ class SafeFileManager:
         )
 
     def _newest_valid_backup(self) -> tuple[str, bytes, Document] | None:
-        # The legacy original is the oldest copy there is: the last resort.
-        for backup in [*self.backup_paths(), self.real_path + ".legacy"]:
-            try:
-                data = self.ops.read(backup)
-                return backup, data, decode(data)
-            except (OSError, ValueError):
-                continue
-        return None
+        """The rotated backups newest first; else the tier copy holding the latest step; else
+        the legacy original, the oldest copy there is."""
+        for backup in self.backup_paths():
+            if (found := self._valid_copy(backup)) is not None:
+                return found
+        tiers = [self._valid_copy(p) for tier in TIER_STAMPS for p in self.tier_paths(tier)]
+        valid = [found for found in tiers if found is not None]
+        if valid:
+            return max(valid, key=lambda found: found[2].step)
+        return self._valid_copy(self.real_path + ".legacy")
+
+    def _valid_copy(self, path: str) -> tuple[str, bytes, Document] | None:
+        try:
+            data = self.ops.read(path)
+            return path, data, decode(data)
+        except (OSError, ValueError):
+            return None
 
     def _quarantine(self) -> str:
         """Keep the damaged bytes as `<name>.corrupt-<UTC timestamp>`; never deleted automatically."""

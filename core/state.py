@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar
 
 from core.errors import AppError, ConflictError, InvalidValueError, TaskNotFound
 from core.events import EventSink, InvalidRecords, ignore
-from core.file_safety import SafeFileManager, Snapshot
+from core.file_safety import BackupTiers, SafeFileManager, Snapshot
 from core.maintenance.backups import restore_into
 from core.model import (
     Annotation,
@@ -179,8 +179,9 @@ class AppState:
         backup_count: int = 3,
         on_event: EventSink = ignore,
         ops: FileOps = DEFAULT_OPS,
+        tiers: BackupTiers | None = None,
     ) -> None:
-        self.files = SafeFileManager(path, lock_timeout, backup_count, on_event, ops)
+        self.files = SafeFileManager(path, lock_timeout, backup_count, on_event, ops, tiers)
         self.on_event = on_event
         self._snap: Snapshot | None = None
         self._tasks: list[Task] | None = None

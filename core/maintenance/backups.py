@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import AppError, UsageError
-from core.file_safety import SafeFileManager
+from core.file_safety import TIER_STAMPS, SafeFileManager
 from core.model import InvalidRecord, Record, Task
 from core.storage.document import Document, decode
 from core.storage.history import Edit
 from core.storage.reading import read_regular
 
 _ROTATED = re.compile(r"backup(\.\d+)?")
-KINDS = ("backup", "legacy", "corrupt")
+KINDS = ("backup", "hourly", "daily", "weekly", "legacy", "corrupt")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class BackupFile:
 
 
 def backup_files(files: SafeFileManager) -> list[BackupFile]:
-    """Every kept copy: rotated backups newest first, then legacy, then corrupt newest first."""
+    """Every kept copy: rotated backups, then the hourly, daily and weekly tiers (each newest
+    first), then legacy, then corrupt newest first."""
     return [inspect_copy(path, short, kind) for path, short, kind in kept_copies(files)]
 
 
@@ -62,7 +63,8 @@ def kept_copies(files: SafeFileManager) -> list[tuple[str, str, str]]:
             found[kind].append((suffix, os.path.join(files.directory, entry)))
     found["backup"].sort(key=lambda item: _rotation_number(item[0]))
     # The stamp sorts as text; `-N` marks a later quarantine within the same second.
-    found["corrupt"].sort(key=lambda item: item[0], reverse=True)
+    for newest_first in ("hourly", "daily", "weekly", "corrupt"):
+        found[newest_first].sort(key=lambda item: item[0], reverse=True)
     return [(path, short, kind) for kind in KINDS for short, path in found[kind]]
 
 
@@ -71,6 +73,9 @@ def _kind(suffix: str) -> str | None:
         return "backup"
     if suffix == "legacy":
         return "legacy"
+    tier = suffix.partition("-")[0]
+    if tier in TIER_STAMPS:
+        return tier
     if suffix.startswith("corrupt-"):
         return "corrupt"
     return None

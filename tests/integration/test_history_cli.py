@@ -109,3 +109,27 @@ def test_a_bad_moment_is_one_line_and_changes_nothing(three_days: Path) -> None:
     result = run_cli(three_days, "restore", "--at", "the day before")
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "not a moment" in result.stderr and three_days.read_bytes() == before
+
+
+def test_backups_reach_back_by_hour_day_and_week_pruned_to_their_counts(tasks_path: Path) -> None:
+    """Saves every 7 hours for 3 weeks: 24 hourly, 14 daily and the weekly copies are kept,
+    named by the clock, each a valid copy `restore` takes."""
+    from datetime import datetime, timedelta
+
+    start = datetime(2026, 11, 9, 8, 0)
+    for n in range(72):
+        moment = (start + timedelta(hours=7 * n)).strftime("%Y-%m-%d %H:%M:%S")
+        assert at(moment, tasks_path, "add", f"task {n}").returncode == 0
+    kept = sorted(p.name for p in tasks_path.parent.iterdir())
+    hourly = [n for n in kept if ".hourly-" in n]
+    daily = [n for n in kept if ".daily-" in n]
+    weekly = [n for n in kept if ".weekly-" in n]
+    assert len(hourly) == 24 and len(daily) == 14 and len(weekly) == 4  # 3 weeks: W46..W49
+    assert hourly[-1].endswith("hourly-20261130T01")  # the newest: the last save's hour
+    assert daily[0].endswith("daily-20261117")  # two weeks back
+    listed = run_cli(tasks_path, "backups")
+    assert listed.returncode == 0 and "weekly-2026-W46" in listed.stdout
+    oldest = weekly[0].removeprefix(f"{tasks_path.name}.")
+    restored = run_cli(tasks_path, "restore", oldest, "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert names(tasks_path) == ["task 0"]  # W46's copy: kept by the second save of that week

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from commands.admin_results import BackupList
 from core.errors import AppError, UsageError
+from core.file_safety import BackupTiers
 from core.maintenance.backups import (
     backup_files,
     find_backup,
@@ -30,8 +31,9 @@ def names_of(state: AppState) -> list[str]:
 
 @pytest.fixture
 def history(tasks_path: Path) -> AppState:
-    """A file saved three times: `.backup` holds two tasks, `.backup.1` one."""
-    state = AppState(tasks_path)
+    """A file saved three times: `.backup` holds two tasks, `.backup.1` one (no hourly, daily
+    or weekly copies: tests/integration/test_history_cli.py drives those under faketime)."""
+    state = AppState(tasks_path, tiers=BackupTiers(0, 0, 0))
     for name in ("alpha", "beta", "gamma"):
         state.add_task(name)
     return state

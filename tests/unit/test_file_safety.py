@@ -25,7 +25,7 @@ from core.errors import (
     StorageError,
 )
 from core.events import Event, LockWaiting, Recovered, Saved, Upgraded
-from core.file_safety import SafeFileManager, Snapshot
+from core.file_safety import BackupTiers, SafeFileManager, Snapshot
 from core.model import new_record
 from core.storage.document import Document, decode, encode
 from core.storage.fsops import FileOps
@@ -98,7 +98,13 @@ def events() -> Events:
     return Events()
 
 
+NO_TIERS = BackupTiers(hourly=0, daily=0, weekly=0)
+
+
 def manager(path: Path, events: Events | None = None, **kwargs: Any) -> SafeFileManager:
+    """A manager without the hourly/daily/weekly tiers, unless a test asks for them (they add
+    files the backup-rotation tests would have to list; the tier tests are below)."""
+    kwargs.setdefault("tiers", NO_TIERS)
     return SafeFileManager(path, on_event=events if events is not None else Events(), **kwargs)
 
 

@@ -22,7 +22,8 @@ PAGE = ROOT / "docs" / "tasksafe.1"
 
 
 def test_the_committed_page_is_in_step_with_the_registry() -> None:
-    assert PAGE.read_text(encoding="utf-8") == manpage(), "run `make man` and commit docs/"
+    stale = "docs/tasksafe.1 is not in step with the command registry: run `make man`, commit it"
+    assert PAGE.read_text(encoding="utf-8") == manpage(), stale
 
 
 def test_check_tells_a_stale_page_from_a_current_one(tmp_path: Path) -> None:

@@ -179,3 +179,16 @@ def test_python_main_py_and_the_console_script_agree_on_the_entry_point() -> Non
     source = (ROOT / "main.py").read_text(encoding="utf-8")
     assert "def main(argv: list[str] | None = None) -> int:" in source
     assert 'if __name__ == "__main__":\n    sys.exit(main())' in source
+
+
+def test_ci_checks_style_and_types_before_the_tests() -> None:
+    """.ci/run fails on a formatting or typing error: `make lint` runs all three, then the tests."""
+    ci = [line.split("#")[0].strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert ci.index("make lint") < ci.index("make test")
+    planned = run(["make", "-n", "lint"], cwd=ROOT).stdout
+    for check in ("ruff check .", "ruff format --check .", "mypy"):
+        assert check in planned
+    assert PYPROJECT["tool"]["mypy"]["strict"] is True
+    hooks = (ROOT / ".pre-commit-config.yaml").read_text()
+    for entry in ("ruff check", "ruff format --check", "mypy", "commands.manpage --check"):
+        assert f".venv/bin/{entry}" in hooks or entry in hooks

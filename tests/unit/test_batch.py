@@ -144,3 +144,56 @@ def test_batch_mode_never_loads_prompt_toolkit(tasks_path: Path) -> None:
     assert "commands.tasks" in result.stderr  # the listing is there
     assert "prompt_toolkit" not in result.stderr
     assert "questionary" not in result.stderr
+
+
+# --- issue 9: the words typed inline, filters and bulk changes, from a pipe ---
+
+
+def test_add_reads_attribute_words_and_says_what_it_read(tasks_path: Path) -> None:
+    code, out, err = batch(
+        tasks_path,
+        "add pay rent due:2030-01-01 recur:monthly project:home p1\nadd call mom #family\n",
+    )
+    assert (code, err) == (0, "")
+    assert "✓ added 1 pay rent · p1 · project home · due Tue 2030-01-01 · recurs monthly" in out
+    rent, mom = AppState(tasks_path).tasks
+    assert (rent.name, rent.priority, rent.project, rent.recur) == (
+        "pay rent",
+        1,
+        "home",
+        "monthly",
+    )
+    assert (mom.name, mom.tags) == ("call mom", ["family"])
+
+
+def test_filters_and_bulk_changes_from_a_pipe(tasks_path: Path) -> None:
+    setup = "add weed project:home.garden\nadd tidy +urgent\nadd gym\nadd piano +someday\n"
+    code, out, _ = batch(tasks_path, setup + "list project:home or +urgent\n")
+    assert code == 0
+    table = out[out.index("tasks project:home or +urgent") :]
+    assert "weed" in table and "tidy" in table and "gym" not in table
+    code, out, err = batch(tasks_path, "modify +someday -- wait:monday\nlist\n")
+    assert (code, err) == (0, "")  # one task matches: no question
+    assert "✓ modified 1 task: waits until Mon" in out
+    assert "piano" not in out[out.index("╭") :]  # waiting: hidden from the list
+    code, _, err = batch(tasks_path, "modify +urgent or +someday -- p1\n")
+    assert code == 2 and "modify 2 tasks (2 tidy, 4 piano)" in err and "--yes" in err
+    code, _, err = batch(tasks_path, "modify +urgent or +someday -- p1 --yes\n")
+    assert (code, err) == (0, "")
+    assert [t.priority for t in AppState(tasks_path).tasks] == [2, 1, 2, 1]
+
+
+def test_next_and_help_words_from_a_pipe(tasks_path: Path) -> None:
+    code, out, err = batch(tasks_path, "add a p3\nadd b p1\nadd c depends:2\nnext\nhelp words\n")
+    assert (code, err) == (0, "")
+    rows = [line for line in out.splitlines() if line.split("│")[1:2] in (["  1 "], ["  2 "])]
+    assert [r.split("│")[3].strip() for r in rows] == ["b", "a"]  # c is blocked by b
+    assert "recur:RULE" in out and "list project:home or +urgent" in out
+
+
+def test_a_word_that_cannot_be_read_is_named_with_what_would_be(tasks_path: Path) -> None:
+    code, _, err = batch(tasks_path, "add x due:frid\nlist projct:home\n")
+    assert code == 1  # the first error's: an invalid value
+    assert "line 1: due:frid — not a date; try tomorrow, fri" in err
+    assert "line 2: " in err and "did you mean project:home" in err
+    assert not tasks_path.exists()

@@ -130,3 +130,66 @@ def test_a_huge_file_offers_a_bounded_menu(tasks_path: Path) -> None:
     state.add_tasks([{"name": f"task {i}"} for i in range(MAX_TASKS + 50)])
     assert len(complete(state, "show ")) == MAX_TASKS
     assert texts(state, f"show {MAX_TASKS + 40}") == [str(MAX_TASKS + 40)]
+
+
+# --- the words of issue 9: attributes, projects, rules, filters ---
+
+
+@pytest.fixture
+def projects(state: AppState) -> AppState:
+    state.add_task("Weed", project="home.garden")
+    state.add_task("Taxes", project="work")
+    return state
+
+
+def test_a_name_offers_attribute_names_once_two_letters_are_typed(projects: AppState) -> None:
+    assert texts(projects, "add pay rent pro") == ["project:"]
+    assert texts(projects, "add pay rent sch") == ["scheduled:"]
+    assert texts(projects, "add pay rent d") == []  # one letter: typing a name opens no menu
+    assert texts(projects, "add pay re") == ["recur:"]
+
+
+def test_project_values_are_the_projects_in_the_file_and_their_parents(projects: AppState) -> None:
+    assert texts(projects, "add x project:") == [
+        "project:home",
+        "project:home.garden",
+        "project:work",
+    ]
+    assert texts(projects, "add x pro:h") == ["pro:home", "pro:home.garden"]
+    assert texts(projects, "list project:w") == ["project:work"]
+
+
+def test_recurrence_rules_and_dates_after_their_attribute(projects: AppState) -> None:
+    assert texts(projects, "add x recur:m") == ["recur:monthly"]
+    assert "due:tomorrow" in texts(projects, "add x due:t")
+    assert "due.before:fri" in texts(projects, "list due.before:")
+    assert "due.before:overdue" not in texts(projects, "list due.before:o")
+    assert texts(projects, "list due:ov") == ["due:overdue"]
+
+
+def test_filters_offer_the_query_words_and_names(projects: AppState) -> None:
+    offered = texts(projects, "list ")
+    for word in ("waiting", "blocked", "ready", "active", "recurring", "or", "not", "project:"):
+        assert word in offered
+    assert "proj:" not in offered  # each attribute once, by its full name
+    assert texts(projects, "next bl") == ["blocked", "blocking"]
+    assert texts(projects, "list +h") == ["+home"]
+    assert texts(projects, "list -w") == []  # `-` starts an option here: -w is none
+
+
+def test_done_and_modify_offer_pending_ids_then_filter_words(projects: AppState) -> None:
+    assert sorted(texts(projects, "done "), key=int) == ["1", "2", "4", "5"]
+    assert "4" in texts(projects, "delete 1 ")
+    assert texts(projects, "done wee") == ["4"]  # a word of a name completes to its id
+    assert "waiting" in texts(projects, "modify wa")
+
+
+def test_modify_offers_change_words_after_the_double_dash(projects: AppState) -> None:
+    assert texts(projects, "modify +home -- pri") == ["priority:"]
+    assert texts(projects, "modify +home -- -h") == ["-home"]  # a tag to remove, not an option
+    assert texts(projects, "modify +home -- +w") == ["+work"]
+
+
+def test_subtask_offers_the_parent_id_then_the_words(projects: AppState) -> None:
+    assert "1" in texts(projects, "subtask ")
+    assert texts(projects, "subtask 1 wa") == ["wait:"]

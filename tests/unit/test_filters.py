@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from commands.filters import is_overdue, search, select
-from core.errors import UsageError
+from commands.filters import is_overdue, search, select, sort_tasks, targets
+from core.errors import TaskNotFound, UsageError
 from core.model import Task
 
 NOW = datetime(2026, 11, 25, 12, 0)  # a Wednesday, noon
@@ -127,3 +127,27 @@ def test_search_matches_any_text_field_case_insensitively() -> None:
     ]
     assert [t.id for t in search(tasks, "milk")] == [1, 2, 3, 4]
     assert [t.id for t in search(tasks, "MiLk")] == [1, 2, 3, 4]
+
+
+def test_targets_by_ids_are_exact_and_any_status() -> None:
+    found = targets(TASKS, ["4", "2-3", "2"], NOW)
+    assert ([t.id for t in found.tasks], found.by_id) == ([4, 2, 3], True)
+    with pytest.raises(TaskNotFound):
+        targets(TASKS, ["2", "99"], NOW)
+
+
+def test_targets_by_a_filter_are_pending_tasks_waiting_ones_too() -> None:
+    tasks = [*TASKS, make(9, tags=["work"], wait="2026-12-20")]
+    found = targets(tasks, ["+work"], NOW)
+    assert ([t.id for t in found.tasks], found.by_id) == ([3, 1, 9], False)  # not 4: done
+    assert [t.id for t in targets(tasks, ["+work", "status:done"], NOW).tasks] == [4]
+    with pytest.raises(UsageError, match="unknown filter"):
+        targets(tasks, ["projct:x"], NOW)
+
+
+def test_sort_orders() -> None:
+    pending = [t for t in TASKS if t.pending]
+    assert [t.id for t in sort_tasks(pending, "id", NOW, TASKS)] == [1, 2, 3, 5, 6, 7, 8]
+    assert [t.id for t in sort_tasks(pending, "due", NOW, TASKS)] == [3, 2, 5, 6, 7, 8, 1]
+    by_urgency = [t.id for t in sort_tasks(pending, "urgency", NOW, TASKS)]
+    assert by_urgency[0] == 3 and by_urgency[-1] == 1  # overdue p1 first, no due last

@@ -1,12 +1,14 @@
-"""ui.render: one dispatcher, every result type registered, user text as data, NO_COLOR.
+"""ui.render: one dispatcher, every result type registered, user text as data, NO_COLOR; the
+task table's columns and markers, the confirmation lines and `show`'s panel, at 80 columns.
 
-The renderers of each command's results are tested with their commands (test_admin_commands.py,
-test_ai_command.py, ...); this file covers the package and ui/render/base.py.
+The renderers of other commands' results are tested with their commands (test_admin_commands.py,
+test_ai_command.py, ...).
 """
 
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import pytest
 from rich.console import Console
@@ -21,23 +23,40 @@ from commands.admin_results import (
 )
 from commands.ai import ProposalAdded, ProposalShown
 from commands.results import (
+    Annotated,
+    EntryAdded,
     Message,
     StatusChanged,
     TaskDetail,
     TaskEdited,
     TasksAdded,
     TasksDeleted,
+    TasksModified,
     TaskTable,
 )
 from commands.session import HelpIndex, HelpTopic
+from core.model import Task
 from ui.render import console_for, data, render
+
+NOW = datetime(2026, 12, 1, 10, 0)  # a Tuesday
+
+
+def make(task_id: int, **fields: object) -> Task:
+    record = {"id": task_id, "uuid": f"u{task_id}", "name": f"task {task_id}", **fields}
+    return Task.from_record(record)
+
+
+def shown(result: object, width: int = 80) -> str:
+    out = io.StringIO()
+    render(result, Console(file=out, width=width, color_system=None))
+    return out.getvalue()
 
 
 @pytest.mark.parametrize(
     "result_type",
     [
         Message, TasksAdded, TaskTable, TaskDetail, TaskEdited, StatusChanged, TasksDeleted,
-        Replayed, BackupList, Restored, DoctorReport, SalvageReport, Stats,
+        EntryAdded, TasksModified, Annotated, Replayed, BackupList, Restored, DoctorReport, SalvageReport, Stats,
         ProposalShown, ProposalAdded, HelpIndex, HelpTopic,
     ],
 )  # fmt: skip
@@ -61,3 +80,132 @@ def test_no_color_comes_from_the_mapping_the_caller_gives(
     out = io.StringIO()
     render(Message("done", "ok"), console_for(out, environ))
     assert ("\x1b[" in out.getvalue()) is styled
+
+
+# --- the task table ---
+
+
+def header(text: str) -> list[str]:
+    line = next(line for line in text.splitlines() if "│ id" in line)
+    return [cell.strip() for cell in line.split("│")[1:-1]]
+
+
+def test_a_plain_list_has_no_project_marker_status_or_urgency_column() -> None:
+    text = shown(TaskTable([make(1), make(2, priority=1)], now=NOW))
+    assert header(text) == ["id", "pri", "name", "tags", "due"]
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert text.splitlines()[-1] == "2 shown · 0 pending · 0 done"  # no legend: no markers
+
+
+def test_projects_markers_and_urgency_appear_when_rows_have_them() -> None:
+    rows = [
+        make(1, project="home.garden", start="2026-12-01T08:00:00Z"),  # active
+        make(2, depends=["u1"]),  # blocked by 1
+        make(3, wait="2026-12-07"),  # waiting until Monday
+        make(4, recur="weekly", due="2026-12-04", series="s"),  # recurring
+        make(5, status="done"),
+    ]
+    table = TaskTable(rows, blocked=frozenset({"u2"}), urgency={"u1": 12.34}, now=NOW)
+    text = shown(table)
+    assert header(text) == ["id", "pri", "", "name", "project", "tags", "due", "status", "urg"]
+    assert all(len(line) <= 80 for line in text.splitlines())
+    marks = {int(cells[1]): cells[3].strip() for cells in _rows(text)}
+    assert marks == {1: "▶", 2: "⊘", 3: "◷", 4: "↻", 5: ""}
+    assert "home.garden" in text and "12.3" in text and "✓ done" in text
+    legend = text.splitlines()[-1]
+    assert legend.endswith("▶ active · ⊘ blocked · ◷ waiting · ↻ recurring")
+
+
+def _rows(text: str) -> list[list[str]]:
+    return [
+        line.split("│")
+        for line in text.splitlines()
+        if line.startswith("│") and line.split("│")[1].strip().isdigit()
+    ]
+
+
+def test_a_done_task_is_not_marked_blocked_or_active() -> None:
+    done = make(1, status="done", start="2026-12-01T08:00:00Z", depends=["u9"])
+    text = shown(TaskTable([done], blocked=frozenset({"u1"}), now=NOW))
+    assert "▶" not in text and "⊘" not in text
+
+
+# --- the lines that confirm a change ---
+
+
+def test_an_add_from_words_says_what_was_read_and_warns_of_a_near_miss() -> None:
+    parts = ("p1", "#errands", "due tomorrow (Wed 2026-12-02)")
+    hint = "'projct:home' is part of the name; did you mean project:home?"
+    text = shown(EntryAdded([make(12, name="buy cheese")], parts, (hint,)))
+    assert text.splitlines() == [
+        "✓ added 12 buy cheese · p1 · #errands · due tomorrow (Wed 2026-12-02)",
+        f"! {hint}",
+    ]
+
+
+def test_done_on_a_recurring_task_says_what_comes_next() -> None:
+    following = make(9, due="2026-12-07", recur="weekly", series="s")
+    text = shown(StatusChanged([make(3, name="standup")], "done", {"u3": following}))
+    assert text == "✓ done 3 standup · next: Mon 2026-12-07 (task 9)\n"
+    assert shown(StatusChanged([make(3)], "started")) == "✓ started 3 task 3\n"
+    assert shown(TasksDeleted([make(3)], {"u3": following})).endswith(
+        "next: Mon 2026-12-07 (task 9)\n"
+    )
+
+
+def test_modify_lists_the_changes_and_each_task() -> None:
+    text = shown(TasksModified([make(1), make(2)], ("p3", "#garden")))
+    assert text.splitlines() == ["✓ modified 2 tasks: p3 · #garden", "  1 task 1", "  2 task 2"]
+    assert shown(Annotated(make(1), "[red]x[/]")) == "✓ noted on 1 task 1: [red]x[/]\n"
+
+
+# --- show ---
+
+
+def test_show_has_every_field_notes_with_their_age_and_links_both_ways() -> None:
+    task = make(
+        4,
+        name="paint the shed",
+        project="home",
+        tags=["diy"],
+        due="2026-12-04",
+        wait="2026-12-02",
+        recur="weekly",
+        until="2027-03-01",
+        series="s",
+        start="2026-12-01T07:00:00Z",
+        depends=["u1", "u-gone"],
+        annotations=[
+            {"entry": "2026-11-28T10:00:00Z", "text": "bought brushes"},
+            {"entry": "2026-12-01T09:58:00Z", "text": "[b]primer[/b] too"},
+        ],
+    )
+    detail = TaskDetail(
+        task,
+        depends=(make(1, name="buy paint", status="done"),),
+        needed_by=(make(7, name="hang shelves"),),
+        parent=make(2, name="shed"),
+        subtasks=(make(5, name="sand", status="done"), make(6, name="prime")),
+        next_due="2026-12-11",
+        blocked=False,
+        urgency=9.87,
+        now=NOW.astimezone(),
+    )
+    text = shown(detail)
+    for expected in (
+        "project      home",
+        "status       pending · active since 3 hours ago · waiting",
+        "wait         tomorrow (Wed 2026-12-02)",
+        "weekly · until Mon 2027-03-01 · next: Fri 2026-12-11",
+        "subtask of   · 2 shed",
+        "depends on   ✓ 1 buy paint",
+        "1 task(s) no longer in the file",
+        "needed by    · 7 hang shelves",
+        "subtasks     ✓ 5 sand",
+        "· 6 prime",
+        "1. 3 days ago  bought brushes",
+        "2. 2 minutes ago  [b]primer[/b] too",  # a note is data, never markup
+        "urgency      9.9",
+    ):
+        assert expected in text, expected
+    assert all(len(line) <= 80 for line in text.splitlines())

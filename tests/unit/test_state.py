@@ -1166,3 +1166,24 @@ def test_a_change_that_changes_nothing_writes_nothing(tasks_path: Path) -> None:
     state.update_task(1, name="one")
     assert files() == before  # no backup pushed out, no step
     assert len(state.files.history.read().entries) == 2
+
+
+def test_modify_many_adds_and_removes_dependencies_in_one_step(tasks_path: Path) -> None:
+    state = AppState(tasks_path)
+    state.add_tasks([{"name": n} for n in ("a", "b", "c", "d")])
+    state.set_depends(3, [1])
+    uuid = {t.id: t.uuid for t in state.tasks}
+    steps = len(state.undo_stack)
+    changed = state.modify_many([3, 4], {"priority": 1}, add_depends=[2], remove_depends=[1])
+    assert [t.depends for t in changed] == [[uuid[2]], [uuid[2]]]
+    assert [t.priority for t in changed] == [1, 1]
+    assert len(state.undo_stack) == steps + 1  # one transaction, one undo step
+    with pytest.raises(DependencyCycleError, match="a cycle"):
+        state.modify_many([2], {}, add_depends=[3])
+    assert state.get(2).depends == []
+
+
+def test_tags_removed_or_added_match_without_case(tasks_path: Path) -> None:
+    state = AppState(tasks_path)
+    state.add_task("x", tags=["Work", "home"])
+    assert state.update_task(1, add_tags=["work"], remove_tags=["HOME"]).tags == ["Work"]

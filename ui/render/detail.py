@@ -63,13 +63,13 @@ def task_panel(detail: TaskDetail) -> Panel:
 
 
 def status_text(detail: TaskDetail, now: datetime) -> Text:
-    """`pending · active since 2 hours ago · blocked`, `done`, `pending · waiting until ...`."""
+    """`pending · active since 2 hours ago · blocked`, `done`, `pending · waiting`."""
     task = detail.task
     words = [task.status]
     if task.is_active and task.start:
         words.append(f"active since {age_text(task.start, now)}")
-    if task.is_waiting(now) and task.wait:
-        words.append(f"waiting until {when_label(task.wait, now)}")
+    if task.is_waiting(now):
+        words.append("waiting")  # until when: the wait row
     if detail.blocked:
         words.append("blocked")
     return Text(" · ".join(words), style="green" if task.done else "")

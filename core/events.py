@@ -43,6 +43,14 @@ class Upgraded:
 
 
 @dataclass(frozen=True)
+class HistoryReset:
+    """The history could not be used (damaged, or a newer format): kept aside, started afresh."""
+
+    path: str
+    kept_as: str
+
+
+@dataclass(frozen=True)
 class InvalidRecords:
     """Records that are not valid tasks, kept verbatim: (position, id or None, why)."""
 
@@ -50,7 +58,7 @@ class InvalidRecords:
     problems: tuple[tuple[int, object, str], ...]
 
 
-Event = LockWaiting | Saved | Recovered | Upgraded | InvalidRecords
+Event = LockWaiting | Saved | Recovered | Upgraded | HistoryReset | InvalidRecords
 EventSink = Callable[[Event], None]
 
 

@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NoReturn, TypeVar
 
 from core.errors import FileCorruptionError, StorageError, storage_error
-from core.events import EventSink, LockWaiting, Recovered, Saved, Upgraded, ignore
+from core.events import EventSink, HistoryReset, LockWaiting, Recovered, Saved, Upgraded, ignore
 from core.model import utc_now
 from core.storage.document import (
     Document,
@@ -34,6 +34,7 @@ from core.storage.lock import FileLock, holder_info
 from core.storage.reading import NotRegularFileError, read_regular
 
 T = TypeVar("T")
+COMPACT_EVERY = 1000  # steps between two compactions of the history
 # `"id": 41` or `"next_id": 42` in damaged bytes; 18 digits at most, so a stray huge number
 # cannot push ids past what every JSON tool reads exactly.
 _STEP_FIELD = re.compile(rb'"step"\s*:\s*(\d{1,18})(?!\d)')
@@ -87,9 +88,11 @@ class SafeFileManager:
         on_event: EventSink = ignore,
         ops: FileOps = DEFAULT_OPS,
         tiers: BackupTiers | None = None,
+        history_days: int = 365,
     ) -> None:
         self.path = os.fspath(path)
         self.tiers = tiers or BackupTiers()
+        self.history_days = history_days  # 0 keeps every step
         # Resolve symlinks once: the link survives and its target is what we replace.
         self.real_path = os.path.realpath(self.path)
         self.directory = os.path.dirname(self.real_path)
@@ -171,9 +174,21 @@ class SafeFileManager:
             except UnencodableError as e:
                 raise StorageError(f"could not save {self.path}; nothing was changed: {e}") from e
             self._write(data, snap, self._step_line(work, change))
+            self._tend_history(work.step)
             new = Snapshot(work, self.signature())
         self.on_event(Saved(self.path, len(work.records), time.perf_counter() - start))
         return result, new
+
+    def _tend_history(self, step: int) -> None:
+        """Say once that an unusable history was set aside; every COMPACT_EVERY steps, drop the
+        steps older than `history_days` (an atomic rewrite, so not on every save)."""
+        if self.history.set_aside:
+            self.on_event(HistoryReset(self.path, self.history.set_aside))
+            self.history.set_aside = None
+        if step % COMPACT_EVERY == 0 and self.history_days > 0:
+            cutoff = datetime.now(UTC) - timedelta(days=self.history_days)
+            with suppress(OSError):  # compaction is housekeeping: the save already happened
+                self.history.compact(cutoff.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def _step_line(self, work: Document, change: Change) -> bytes:
         who = {k: v for k, v in holder_info().items() if k != "since"}
@@ -253,16 +268,9 @@ class SafeFileManager:
         return os.path.join(self.directory, f".{self.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
 
     def _is_our_temp(self, entry: str) -> bool:
-        """Exactly `_temp_path`'s pattern for this file: `tasks.json.work`'s temps are not ours."""
-        pid, _, rest = entry.removeprefix(f".{self.name}.").partition(".")
-        token, _, suffix = rest.partition(".")
-        return (
-            entry.startswith(f".{self.name}.")
-            and pid.isdigit()
-            and len(token) == 8
-            and all(c in "0123456789abcdef" for c in token)
-            and suffix == "tmp"
-        )
+        """Exactly `_temp_path`'s pattern for this file or its history (whose compaction writes
+        one the same way): `tasks.json.work`'s temps are not ours."""
+        return any(_is_temp_of(name, entry) for name in (self.name, f"{self.name}.history"))
 
     def _write_temp(self, tmp: str, data: bytes, mode: int) -> None:
         fd = self.ops.create(tmp)
@@ -489,6 +497,19 @@ class Replay:
     replayed: int
     backup_saved_at: str | None
     unrecovered: str | None
+
+
+def _is_temp_of(name: str, entry: str) -> bool:
+    """`.<name>.<pid>.<8 hex>.tmp`."""
+    pid, _, rest = entry.removeprefix(f".{name}.").partition(".")
+    token, _, suffix = rest.partition(".")
+    return (
+        entry.startswith(f".{name}.")
+        and pid.isdigit()
+        and len(token) == 8
+        and all(c in "0123456789abcdef" for c in token)
+        and suffix == "tmp"
+    )
 
 
 def _unchanged(before: Document, after: Document, change: Change) -> bool:

@@ -9,10 +9,18 @@ from rich.panel import Panel
 from rich.text import Text
 
 from core.errors import AppError, FileLockTimeoutError
-from core.events import Event, InvalidRecords, LockWaiting, Recovered, Saved, Upgraded
+from core.events import (
+    Event,
+    HistoryReset,
+    InvalidRecords,
+    LockWaiting,
+    Recovered,
+    Saved,
+    Upgraded,
+)
 from core.state import Changes
 from core.vocabulary import clean_text
-from ui.stderr_events import recovery_summary
+from ui.stderr_events import history_reset_text, recovery_summary
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -88,6 +96,8 @@ class ReplEvents:
             self._note(
                 f"upgraded to the tasksafe format; the original is kept as {event.legacy_copy}"
             )
+        elif isinstance(event, HistoryReset):
+            self._note(history_reset_text(event))
         elif isinstance(event, InvalidRecords):  # AppState says it once per distinct set
             count = len(event.problems)
             self._note(

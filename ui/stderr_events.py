@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from core.events import Event, InvalidRecords, LockWaiting, Recovered, Upgraded
+from core.events import Event, HistoryReset, InvalidRecords, LockWaiting, Recovered, Upgraded
 from core.vocabulary import clean_text
 
 
@@ -33,10 +33,19 @@ class StderrEvents:
             note(
                 f"upgraded {event.path} to the tasksafe format; the original is kept as {event.legacy_copy}"
             )
+        elif isinstance(event, HistoryReset):
+            note(history_reset_text(event))
         elif isinstance(event, InvalidRecords):
             note(
                 f"{len(event.problems)} record(s) in {event.path} are not valid tasks; kept as they are (`doctor` lists them)"
             )
+
+
+def history_reset_text(event: HistoryReset) -> str:
+    return (
+        f"the change history of {event.path} could not be used; it is kept as {event.kept_as} "
+        "and a new one was started (the tasks are not affected)"
+    )
 
 
 def note(text: str) -> None:

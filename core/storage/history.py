@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -28,6 +29,7 @@ from core.storage.fsops import FileOps
 
 HISTORY_FORMAT = "tasksafe-history"
 HISTORY_VERSION = 1
+HEADER = b'{"format":"tasksafe-history","version":1}'  # what every usable history starts with
 
 Record = dict[str, Any]
 Edit = tuple[str, Record | None, Record | None]  # (uuid, before, after); None = absent
@@ -112,6 +114,7 @@ class History:
     def __init__(self, path: str, ops: FileOps) -> None:
         self.path = path
         self.ops = ops
+        self.set_aside: str | None = None  # where an unusable history was moved, once
 
     def append(self, line: bytes) -> int:
         """Append one entry line and make it durable; a torn last line is closed first.
@@ -120,6 +123,10 @@ class History:
         cut off again: the history stays as it was, like the data file.
         """
         fd = self.ops.open_append(self.path)
+        if not self._usable(fd):
+            self.ops.close(fd)
+            self.set_aside = self._set_aside()  # started afresh; the old one kept, reported
+            fd = self.ops.open_append(self.path)
         try:
             size = os.fstat(fd).st_size
             if size == 0:
@@ -140,6 +147,52 @@ class History:
             # power cut could keep the data file's step and lose the history that names it.
             self.ops.fsync_dir(os.path.dirname(self.path))
         return size
+
+    def _usable(self, fd: int) -> bool:
+        """Empty, or starting with this version's header (a read of its first bytes: O(1))."""
+        size = os.fstat(fd).st_size
+        return size == 0 or os.pread(fd, len(HEADER), 0) == HEADER
+
+    def _set_aside(self) -> str:
+        """Move an unusable history to `<history>.corrupt-<UTC stamp>`; never deleted."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = f"{self.path}.corrupt-{stamp}"
+        self.ops.replace(self.path, target)
+        self.ops.fsync_dir(os.path.dirname(self.path))
+        return target
+
+    def compact(self, keep_after: str) -> int:
+        """Drop the steps made before `keep_after` (a UTC time) by an atomic, durable rewrite;
+        how many were dropped. Under the lock, and never on every save (see file_safety)."""
+        try:
+            with open(self.path, "rb") as f:
+                lines = f.read().split(b"\n")
+        except FileNotFoundError:
+            return 0
+        if not lines or lines[0] != HEADER:
+            return 0
+        kept = [line for line in lines[1:] if line and not _older(line, keep_after)]
+        dropped = sum(1 for line in lines[1:] if line) - len(kept)
+        if dropped:
+            self._rewrite(b"\n".join([HEADER, *kept]) + b"\n")
+        return dropped
+
+    def _rewrite(self, data: bytes) -> None:
+        directory, name = os.path.split(self.path)
+        tmp = os.path.join(directory, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        fd = self.ops.create(tmp)
+        try:
+            self.ops.write(fd, data)
+            self.ops.fsync(fd)
+        finally:
+            self.ops.close(fd)
+        try:
+            self.ops.replace(tmp, self.path)
+        except BaseException:
+            with suppress(OSError):
+                self.ops.unlink(tmp)
+            raise
+        self.ops.fsync_dir(directory)
 
     def cut(self, size: int) -> None:
         """Take back an append whose save then failed: the step never happened (under the lock)."""
@@ -162,7 +215,16 @@ class History:
 
 
 def _header() -> bytes:
-    return _dumps({"format": HISTORY_FORMAT, "version": HISTORY_VERSION}) + b"\n"
+    return HEADER + b"\n"
+
+
+def _older(line: bytes, keep_after: str) -> bool:
+    """Whether an entry line was made before `keep_after`; a line that is not an entry stays."""
+    try:
+        at = orjson.loads(line).get("at")
+    except (orjson.JSONDecodeError, AttributeError):
+        return False
+    return isinstance(at, str) and at < keep_after
 
 
 def parse(data: bytes) -> HistoryRead:

@@ -24,7 +24,7 @@ from core.errors import (
     ReadOnlyFileSystemError,
     StorageError,
 )
-from core.events import Event, LockWaiting, Recovered, Saved, Upgraded
+from core.events import Event, HistoryReset, LockWaiting, Recovered, Saved, Upgraded
 from core.file_safety import BackupTiers, SafeFileManager, Snapshot
 from core.model import new_record
 from core.storage.document import Document, decode, encode
@@ -923,3 +923,31 @@ def test_a_step_whose_save_failed_is_cut_from_the_history(tasks_path: Path) -> N
     with pytest.raises(StorageError, match="nothing was changed"):
         manager(tasks_path, ops=FailsToRotate()).transaction(add("refused"), None)
     assert Path(f"{tasks_path}.history").read_bytes() == history
+
+
+def test_every_compact_every_steps_old_history_is_dropped_not_on_each_save(
+    tasks_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.file_safety
+
+    monkeypatch.setattr(core.file_safety, "COMPACT_EVERY", 3)
+    files = manager(tasks_path, history_days=1)
+    save_versions(files, 2)
+    history = Path(f"{tasks_path}.history")
+    old = history.read_bytes().replace(b'"at":"20', b'"at":"19')  # two steps from the 1900s
+    history.write_bytes(old)
+    files.transaction(add("third"), None)  # step 3: compaction
+    assert [e.step for e in files.history.read().entries] == [3]
+
+
+def test_an_unusable_history_is_reported_once_and_the_tasks_are_untouched(
+    tasks_path: Path, events: Events
+) -> None:
+    save_versions(manager(tasks_path), 1)
+    Path(f"{tasks_path}.history").write_bytes(b"\x00\x01 not a history")
+    files = manager(tasks_path, events)
+    files.transaction(add("two"), None)
+    files.transaction(add("three"), None)
+    (reset,) = events.of(HistoryReset)
+    assert Path(reset.kept_as).read_bytes() == b"\x00\x01 not a history"
+    assert names(tasks_path) == ["task 1", "two", "three"]

@@ -30,7 +30,10 @@ def test_an_entry_reads_back_as_written_after_the_header(tmp_path: Path) -> None
     h.append(line(1, Change("add", (("u1", None, rec(1, "milk")),))))
     h.append(line(2, Change("undo 1", (("u1", rec(1, "milk"), None),), undoes=1), 2))
     read = h.read()
-    assert [(e.step, e.label, e.undoes) for e in read.entries] == [(1, "add", None), (2, "undo 1", 1)]
+    assert [(e.step, e.label, e.undoes) for e in read.entries] == [
+        (1, "add", None),
+        (2, "undo 1", 1),
+    ]
     assert read.entries[0].edits == (("u1", None, rec(1, "milk")),)
     assert read.entries[0].who == WHO
     first = Path(h.path).read_bytes().split(b"\n")[0]
@@ -84,3 +87,27 @@ def test_replay_applies_each_after_by_uuid_in_step_order() -> None:
     assert records == [rec(1, "A"), rec(3, "c")]
     assert next_id == 4
     assert base == [rec(1, "a"), rec(2, "b")]  # pure
+
+
+def test_an_unusable_history_is_set_aside_once_and_a_new_one_started(tmp_path: Path) -> None:
+    h = history(tmp_path)
+    Path(h.path).write_bytes(b"garbage that is not a history\n")
+    h.append(line(1, Change("add", (("u1", None, rec(1, "a")),))))
+    assert h.set_aside is not None and Path(h.set_aside).read_bytes().startswith(b"garbage")
+    assert [e.step for e in h.read().entries] == [1]
+
+
+def test_compaction_drops_old_steps_by_an_atomic_rewrite_and_keeps_the_rest(
+    tmp_path: Path,
+) -> None:
+    h = history(tmp_path)
+    for step, at in enumerate(
+        ["2025-01-01T00:00:00Z", "2025-06-01T00:00:00Z", "2026-12-01T00:00:00Z"], 1
+    ):
+        h.append(entry_line(step, at, WHO, Change("add", ((f"u{step}", None, rec(step, "x")),)), 9))
+    before = Path(h.path).stat().st_ino
+    assert h.compact("2025-12-01T00:00:00Z") == 2
+    assert [e.step for e in h.read().entries] == [3]
+    assert Path(h.path).stat().st_ino != before  # replaced whole, never edited in place
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert h.compact("2025-12-01T00:00:00Z") == 0

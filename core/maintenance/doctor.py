@@ -61,12 +61,53 @@ def diagnose(
         check_file(files, made_on_first_change=per_user),
         rule,
         *check_content(files),
+        check_history(files),
         check_lock(holder),
         check_temps(files, lock_held=holder is not None),
         *check_kept_copies(files),
         check_file_system(files.directory, mountinfo),
     ]
     return Diagnosis(files.path, tuple(checks))
+
+
+# --- the change history ---
+
+
+def check_history(files: SafeFileManager) -> Check:
+    """It decodes, its newest applied step is the file's, and no append was torn."""
+    read = files.history.read()
+    if read.problem:
+        return Check(
+            "history",
+            WARNING,
+            f"cannot be used: {read.problem}",
+            ("the next save starts a new one",),
+        )
+    try:
+        data, _ = read_regular(files.real_path)
+        step = decode(data).step
+    except (OSError, ValueError):
+        step = None
+    details = []
+    if read.torn_tail:
+        details.append("the last append was cut short (a crash); it is ignored")
+    if read.bad_lines:
+        details.append(
+            f"{len(read.bad_lines)} line(s) are not steps: {', '.join(map(str, read.bad_lines[:5]))}"
+        )
+    newest = max((e.step for e in read.applied(step or 0)), default=0)
+    if step and newest != step:
+        return Check(
+            "history",
+            PROBLEM,
+            f"the file holds step {step}, the history ends at {newest}",
+            tuple(details),
+        )
+    if not read.entries:
+        return Check("history", INFO, "no steps yet; each change becomes one", tuple(details))
+    first = read.entries[0]
+    summary = f"{len(read.entries)} steps, {first.at[:10]} to now; the file holds step {step}"
+    return Check("history", WARNING if details else OK, summary, tuple(details))
 
 
 # --- the file itself ---

@@ -269,3 +269,23 @@ def test_a_fifo_as_the_data_file_is_a_problem_named_without_waiting_for_a_writer
     checks = by_name(diagnose(SafeFileManager(path)))
     assert checks["format"].status == PROBLEM
     assert "named pipe" in checks["format"].summary
+
+
+def test_the_history_is_checked_against_the_file_and_a_torn_tail_reported(
+    tasks_path: Path,
+) -> None:
+    state = AppState(tasks_path)
+    state.add_task("a")
+    state.add_task("b")
+    files = SafeFileManager(tasks_path)
+    assert by_name(diagnose(files))["history"].summary.endswith("the file holds step 2")
+    history = Path(f"{tasks_path}.history")
+    with history.open("ab") as f:
+        f.write(b'{"step": 3, "at": "2026')  # an append cut short by a crash
+    check = by_name(diagnose(files))["history"]
+    assert check.status == WARNING and "cut short" in " ".join(check.details)
+    history.write_bytes(b"".join(history.read_bytes().splitlines(keepends=True)[:2]))
+    check = by_name(diagnose(files))["history"]
+    assert (
+        check.status == PROBLEM and "the file holds step 2, the history ends at 1" in check.summary
+    )

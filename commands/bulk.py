@@ -92,7 +92,9 @@ def _stop_series(ctx: Context, doomed: Sequence[Task]) -> bool:
     if not recurring:
         return False
     which = ", ".join(str(t.id) for t in recurring)
-    return ctx.confirm(f"stop the series of {which} too (no: the next occurrence stays)?", ())
+    who = f"task {which} recurs" if len(recurring) == 1 else f"tasks {which} recur"
+    question = f"{who}: stop the series too? (no: the next occurrence is made)"
+    return ctx.confirm(question, ())
 
 
 @command(

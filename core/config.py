@@ -48,6 +48,8 @@ class Settings:
     per_user: bool = False  # the per-user list: its directory is made on the first change
     new_file_mode: int | None = None  # the mode of a data file created here; None: 0o666 & ~umask
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)  # key -> where from
+    backup_tiers: tuple[int, int, int] = (24, 14, 8)  # hourly, daily, weekly copies
+    history_days: int = 365
 
 
 # --- the config file's keys ---
@@ -119,6 +121,29 @@ KEYS: tuple[Key, ...] = (
         _is_count,
         3,
         "how many backups of the data file to keep",
+    ),
+    *(
+        Key(
+            f"backup_{tier}",
+            f"TASKS_BACKUP_{tier.upper()}",
+            "a whole number, 0 or more (0 turns the tier off)",
+            _is_count,
+            count,
+            f"how many {tier} copies to keep ({span})",
+        )
+        for tier, count, span in (
+            ("hourly", 24, "the first save of each hour keeps the version it replaces"),
+            ("daily", 14, "one per day"),
+            ("weekly", 8, "one per ISO week"),
+        )
+    ),
+    Key(
+        "history_days",
+        "TASKS_HISTORY_DAYS",
+        "a whole number of days, 0 or more (0 keeps every step)",
+        _is_count,
+        365,
+        "how long the change history keeps a step (log, undo STEP, restore --at)",
     ),
     Key(
         "ai.base_url",
@@ -360,16 +385,35 @@ def resolve_settings(
             else origin_of(environ, "TASKS_LOCK_TIMEOUT")
         ),
         "backup_count": origin_of(environ, "TASKS_BACKUP_COUNT"),
+        **{k: origin_of(environ, env) for k, env in _COUNTS},
     }
+    counts = {key: _count(environ, env, KEYS_BY_NAME[key].default) for key, env in _COUNTS}
     return Settings(
         data.path,
         float(timeout),
         int(backups),
+        backup_tiers=(counts["backup_hourly"], counts["backup_daily"], counts["backup_weekly"]),
+        history_days=counts["history_days"],
         source=data.source,
         per_user=data.per_user,
         new_file_mode=PRIVATE_FILE_MODE if data.per_user else None,
         origins=origins,
     )
+
+
+_COUNTS = (
+    ("backup_hourly", "TASKS_BACKUP_HOURLY"),
+    ("backup_daily", "TASKS_BACKUP_DAILY"),
+    ("backup_weekly", "TASKS_BACKUP_WEEKLY"),
+    ("history_days", "TASKS_HISTORY_DAYS"),
+)
+
+
+def _count(environ: Mapping[str, str], name: str, default: object) -> int:
+    value = _number(environ, name, float(default) if isinstance(default, int) else 0.0)
+    if not 0 <= value < math.inf or value != int(value):
+        raise UsageError(f"{name} must be a whole number of 0 or more, not {value:g}")
+    return int(value)
 
 
 def _number(environ: Mapping[str, str], name: str, default: float) -> float:

@@ -105,7 +105,8 @@ class SafeFileManager:
         # Transactions whose replace happened, counted in the same Ctrl-C-proof moment: an
         # interrupted one-shot command can then say truthfully whether its change was saved.
         self.changes_saved = 0
-        self.history = History(self.real_path + ".history", ops)
+        self.new_file_mode: int | None = None  # a file this creates (per-user list: 0o600)
+        self.history = History(self.real_path + ".history", ops, self.owner)
         self._lock: FileLock | None = None
 
     # --- reading (no lock) ---
@@ -199,7 +200,7 @@ class SafeFileManager:
         def report(holder: str, waited: float) -> None:
             self.on_event(LockWaiting(self.path, holder, waited))
 
-        with FileLock(self.lock_path, self.lock_timeout, report) as lock:
+        with FileLock(self.lock_path, self.lock_timeout, report, owner=self.owner()) as lock:
             self._lock = lock
             try:
                 yield
@@ -276,6 +277,9 @@ class SafeFileManager:
         fd = self.ops.create(tmp)
         try:
             self.ops.write(fd, data)
+            owner = self.owner()
+            if owner is not None:
+                self.ops.fchown(fd, *owner)  # before fchmod: a chown may clear set-id bits
             self.ops.fchmod(fd, mode)
             self.ops.fsync(fd)
         finally:
@@ -285,7 +289,18 @@ class SafeFileManager:
         try:
             return os.stat(self.real_path).st_mode & 0o7777
         except FileNotFoundError:
-            return _default_mode()
+            return _default_mode() if self.new_file_mode is None else self.new_file_mode
+
+    def owner(self) -> tuple[int, int] | None:
+        """Who the files of this list belong to: the data file's owner and group, else the
+        directory's. A save by another user (`sudo tasksafe add`) keeps them (issue 16)."""
+        for path in (self.real_path, self.directory):
+            try:
+                st = os.stat(path)
+                return st.st_uid, st.st_gid
+            except OSError:
+                continue
+        return None
 
     def _discard(self, tmp: str) -> None:
         with suppress(OSError):

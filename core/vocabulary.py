@@ -464,8 +464,14 @@ def _take_trailing_due(rest: list[str], now: datetime, parts: _Parts) -> str | N
     starts_word = span is not None and (span.start == 0 or owner[span.start - 1] != first)
     if span is not None and starts_word and (first > 0 or parts.modify):
         parts.set("due", " ".join(rest[first:]), span.value)
-        return " ".join(" ".join(rest[:first]).split()).strip(" ,;:-") or None
-    return " ".join(" ".join(rest).split()) or None
+        return _name_of(rest[:first]).strip(" ,;:-") or None
+    return _name_of(rest) or None
+
+
+def _name_of(words: Sequence[str]) -> str:
+    """The words joined by a space; a word's own new lines and tabs are the name's (a quoted
+    `"line one\nline two"` stays two lines), only the space around each word goes."""
+    return " ".join(w.strip() for w in words if w.strip())
 
 
 def read_priority_value(word: str, value: str) -> int:

@@ -58,6 +58,18 @@ class FileOps:
         if self.platform != "win32":
             os.fchmod(fd, mode)
 
+    def fchown(self, fd: int, uid: int, gid: int) -> None:
+        """Give a new file this owner and group where permitted (root saving a user's file);
+        else at least the group (a member of it); else it stays ours, its mode still kept."""
+        if self.platform == "win32" or (os.fstat(fd).st_uid, os.fstat(fd).st_gid) == (uid, gid):
+            return
+        for wanted in ((uid, gid), (-1, gid)):
+            try:
+                os.fchown(fd, *wanted)
+                return
+            except PermissionError:
+                continue
+
     def close(self, fd: int) -> None:
         os.close(fd)
 

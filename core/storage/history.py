@@ -17,7 +17,7 @@ An append costs O(change): one write of one line and one fsync, never a read of 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -111,9 +111,12 @@ def _dumps(value: Any) -> bytes:
 class History:
     """The history file of one data file: append under the lock, read without it."""
 
-    def __init__(self, path: str, ops: FileOps) -> None:
+    def __init__(
+        self, path: str, ops: FileOps, owner: Callable[[], tuple[int, int] | None] = lambda: None
+    ) -> None:
         self.path = path
         self.ops = ops
+        self.owner = owner  # who a new history belongs to: the data file's owner
         self.set_aside: str | None = None  # where an unusable history was moved, once
 
     def append(self, line: bytes) -> int:
@@ -131,6 +134,8 @@ class History:
             size = os.fstat(fd).st_size
             if size == 0:
                 line = _header() + line
+                if (owner := self.owner()) is not None:
+                    self.ops.fchown(fd, *owner)
             elif os.pread(fd, 1, size - 1) != b"\n":
                 line = b"\n" + line  # the last append was torn: start on a clean line
             try:

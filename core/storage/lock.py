@@ -22,6 +22,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from core.errors import (
@@ -146,10 +147,19 @@ def _read_lock_file(lock_path: str) -> bytes:
 class FileLock:
     """Exclusive writer lock on `lock_path`; a context manager."""
 
-    def __init__(self, lock_path: str, timeout: float, on_wait: OnWait | None = None) -> None:
+    def __init__(
+        self,
+        lock_path: str,
+        timeout: float,
+        on_wait: OnWait | None = None,
+        owner: tuple[int, int] | None = None,
+    ) -> None:
         self.lock_path = lock_path
         self.timeout = timeout
         self.on_wait = on_wait
+        # Who the lock file should belong to (the data file's owner): a lock file that root
+        # created for a user's list would otherwise lock that user out (issue 16).
+        self.owner = owner
         self._fd: int | None = None
 
     @property
@@ -163,6 +173,7 @@ class FileLock:
             try:
                 self._wait_for(fd, start)
                 if _names(self.lock_path, fd):
+                    self._give_to_owner(fd)
                     _write_holder(fd)  # only now: never write into a lock file we do not hold
                     self._fd = fd
                     return
@@ -173,6 +184,14 @@ class FileLock:
             _unlock_and_close(fd)
             if time.monotonic() - start > self.timeout:
                 raise self._timeout(time.monotonic() - start)
+
+    def _give_to_owner(self, fd: int) -> None:
+        if self.owner is None or sys.platform == "win32":
+            return
+        st = os.fstat(fd)
+        if (st.st_uid, st.st_gid) != self.owner:
+            with suppress(OSError):  # only root may give a file away; then it must
+                os.fchown(fd, *self.owner)
 
     def still_ours(self) -> bool:
         """Whether the lock is held and `lock_path` still names the locked file.

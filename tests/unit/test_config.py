@@ -62,7 +62,10 @@ def test_defaults(tmp_path: Path) -> None:
         "file": SOURCE_PER_USER,
         "lock_timeout": FROM_DEFAULT,
         "backup_count": FROM_DEFAULT,
+        **dict.fromkeys(("backup_hourly", "backup_daily", "backup_weekly"), FROM_DEFAULT),
+        "history_days": FROM_DEFAULT,
     }
+    assert (settings.backup_tiers, settings.history_days) == ((24, 14, 8), 365)
 
 
 def test_file_flag_beats_tasks_file_beats_the_default() -> None:
@@ -351,7 +354,7 @@ def test_flag_beats_environment_beats_dotenv_beats_config_file(
     env = load_environ({})
     settings = resolve_settings(env)
     assert (settings.lock_timeout, settings.backup_count) == (3.0, 2)
-    assert settings.origins == {
+    assert {k: settings.origins[k] for k in ("file", "lock_timeout", "backup_count")} == {
         "file": SOURCE_PER_USER,
         "lock_timeout": FROM_ENVIRONMENT,
         "backup_count": FROM_DOTENV,
@@ -384,7 +387,8 @@ def test_tasks_file_beats_a_local_list_which_beats_the_config_file(
         ("lock_timout = 2\n", "unknown key 'lock_timout' (did you mean lock_timeout?); accepted: "),
         (
             "colour = 1\n",
-            "accepted: file, lock_timeout, backup_count, and in [ai]: base_url, model",
+            "accepted: file, lock_timeout, backup_count, backup_hourly, backup_daily, "
+            "backup_weekly, history_days, and in [ai]: base_url, model",
         ),
         ("[ai]\nmodle = 'x'\n", "unknown key 'ai.modle' (did you mean ai.model?)"),
         (
@@ -499,3 +503,18 @@ def test_config_table_names_each_setting(tmp_path: Path) -> None:
     for key in KEYS:
         assert key.name in shown.stdout
     assert "the per-user default" in shown.stdout and "not present" in shown.stdout
+
+
+def test_backup_tiers_and_history_days_come_from_the_config_file_below_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config" / "tasksafe" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("backup_hourly = 0\nbackup_weekly = 2\nhistory_days = 30\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("TASKS_BACKUP_WEEKLY", "5")
+    settings = resolve_settings(load_environ({}))
+    assert (settings.backup_tiers, settings.history_days) == ((0, 14, 5), 30)
+    assert settings.origins["backup_weekly"] == FROM_ENVIRONMENT
+    with pytest.raises(UsageError, match="TASKS_HISTORY_DAYS must be a whole number"):
+        resolve_settings({"TASKS_HISTORY_DAYS": "1.5"})

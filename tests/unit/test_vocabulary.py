@@ -458,8 +458,9 @@ def test_changes_are_the_plain_fields_for_update_task() -> None:
     }
 
 
-def test_the_name_is_whitespace_normalised() -> None:
-    assert parse_entry(["  buy ", "two\tthings", "p1"], NOW).name == "buy two things"
+def test_the_name_loses_the_space_around_words_but_keeps_a_word_s_own_lines_and_tabs() -> None:
+    assert parse_entry(["  buy ", "two\tthings", "", "p1"], NOW).name == "buy two\tthings"
+    assert parse_entry(["line one\nline two"], NOW).name == "line one\nline two"
 
 
 def test_parse_entry_refuses_an_unknown_mode() -> None:

@@ -268,7 +268,7 @@ class SafeFileManager:
         """`.<name>.<pid>.<random>.tmp` beside the file: same file system, so os.replace is atomic."""
         return os.path.join(self.directory, f".{self.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
 
-    def _is_our_temp(self, entry: str) -> bool:
+    def is_our_temp(self, entry: str) -> bool:
         """Exactly `_temp_path`'s pattern for this file or its history (whose compaction writes
         one the same way): `tasks.json.work`'s temps are not ours."""
         return any(_is_temp_of(name, entry) for name in (self.name, f"{self.name}.history"))
@@ -313,7 +313,7 @@ class SafeFileManager:
         except OSError:
             return
         for entry in names:
-            if self._is_our_temp(entry):
+            if self.is_our_temp(entry):
                 self._discard(os.path.join(self.directory, entry))
 
     # --- backups ---

@@ -6,6 +6,7 @@ Each check gives a status: ok, info, warning or problem. Only a problem makes th
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
@@ -17,7 +18,7 @@ from core.file_safety import SafeFileManager
 from core.maintenance.backups import backup_files
 from core.model import InvalidRecord, Task
 from core.storage.document import Document, NewerVersionError, decode
-from core.storage.lock import describe_holder
+from core.storage.lock import describe_holder, unusable_lock_file
 from core.storage.reading import NotRegularFileError, read_regular
 
 OK, INFO, WARNING, PROBLEM = "ok", "info", "warning", "problem"
@@ -62,8 +63,8 @@ def diagnose(
         rule,
         *check_content(files),
         check_history(files),
-        check_lock(holder),
-        check_temps(files, lock_held=holder is not None),
+        check_lock(holder, files.lock_path),
+        check_temps(files, lock_held=holder not in (None, LOCKS_UNSUPPORTED)),
         *check_kept_copies(files),
         check_file_system(files.directory, mountinfo),
     ]
@@ -280,11 +281,16 @@ def lock_holder(lock_path: str, patience: float = LOCK_PATIENCE) -> str | None:
     """
     from core.storage.lock import try_lock, unlock
 
+    # O_NONBLOCK: a FIFO named .lock must not hang doctor; O_NOFOLLOW: a symlink is not followed
+    # (check_lock says what is wrong with such a lock file instead).
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(lock_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        return None  # no window has ever saved here
+        fd = os.open(lock_path, flags)
+    except OSError:
+        return None  # none yet (no window has saved here), or not a file: check_lock tells
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
         deadline = time.monotonic() + patience
         while not try_lock(fd):
             if time.monotonic() >= deadline:
@@ -292,11 +298,25 @@ def lock_holder(lock_path: str, patience: float = LOCK_PATIENCE) -> str | None:
             time.sleep(0.01)
         unlock(fd)
         return None
+    except OSError as e:
+        if e.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+            return LOCKS_UNSUPPORTED
+        raise
     finally:
         os.close(fd)
 
 
-def check_lock(holder: str | None) -> Check:
+LOCKS_UNSUPPORTED = "nobody: this file system does not support locks"
+
+
+def check_lock(holder: str | None, lock_path: str = "") -> Check:
+    kind = unusable_lock_file(lock_path) if lock_path else None
+    if kind is not None:
+        hint = "move it away: tasksafe makes a new one on the next save"
+        return Check("lock", PROBLEM, f"the lock file is {kind}; every save refuses it", (hint,))
+    if holder == LOCKS_UNSUPPORTED:
+        hint = "move the list to a local disk (or use --file): without locks it is not safe"
+        return Check("lock", PROBLEM, "this file system does not support locks", (hint,))
     if holder is None:
         return Check("lock", OK, "free")
     hint = "another window is saving or stuck; close it if this lasts"
@@ -304,12 +324,9 @@ def check_lock(holder: str | None) -> Check:
 
 
 def check_temps(files: SafeFileManager, lock_held: bool) -> Check:
-    """Temp files `.NAME.*.tmp`: only the lock holder writes them, so others are a dead writer's."""
-    prefix = f".{files.name}."
+    """This list's temp files: only the lock holder writes them, so others are a dead writer's."""
     try:
-        names = sorted(
-            n for n in os.listdir(files.directory) if n.startswith(prefix) and n.endswith(".tmp")
-        )
+        names = sorted(n for n in os.listdir(files.directory) if files.is_our_temp(n))
     except OSError as e:
         return Check("temp files", INFO, f"cannot list {files.directory}: {e.strerror}")
     if not names:

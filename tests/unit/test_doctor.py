@@ -134,7 +134,7 @@ def test_the_lock_is_free_again_once_its_holder_is_gone(
 def test_temp_files_while_the_lock_is_held_may_be_the_save_in_progress(
     clean: SafeFileManager, held_lock: subprocess.Popen[str], tmp_path: Path
 ) -> None:
-    (tmp_path / ".tasks.json.1.ab.tmp").write_text("")
+    (tmp_path / ".tasks.json.1.abababab.tmp").write_text("")
     assert by_name(diagnose(clean, lock_patience=0.05))["temp files"].status == WARNING
 
 
@@ -188,7 +188,7 @@ def snapshot_dir(directory: Path) -> dict[str, tuple[bytes, int, int]]:
 
 def test_diagnosing_a_damaged_directory_writes_nothing(tmp_path: Path, tasks_path: Path) -> None:
     tasks_path.write_bytes(b'{"format": "tasksafe", "version": 1, "tasks": [{"id": 1, "na')
-    (tmp_path / ".tasks.json.1.ab.tmp").write_text("stray")
+    (tmp_path / ".tasks.json.1.abababab.tmp").write_text("stray")
     (tmp_path / "tasks.json.backup").write_text("[]")
     before = snapshot_dir(tmp_path)
     assert not diagnose(SafeFileManager(tasks_path)).healthy
@@ -199,7 +199,7 @@ def test_diagnosing_next_to_the_lock_file_and_backups_writes_nothing(
     clean: SafeFileManager, tmp_path: Path, tasks_path: Path
 ) -> None:
     write_records(tasks_path, [{"id": 1, "name": "no uuid"}, {"id": 1, "name": "again"}])
-    (tmp_path / ".tasks.json.2.cd.tmp").write_text("stray")
+    (tmp_path / ".tasks.json.2.cdcdcdcd.tmp").write_text("stray")
     before = snapshot_dir(tmp_path)
     assert "tasks.json.lock" in before and "tasks.json.backup" in before
     assert not diagnose(clean).healthy
@@ -252,12 +252,13 @@ def test_the_real_file_system_is_named(clean: SafeFileManager) -> None:
 def test_the_report_renders_every_check_and_the_verdict(
     clean: SafeFileManager, tmp_path: Path
 ) -> None:
-    (tmp_path / ".tasks.json.9.[bold]x[red].tmp").write_text("")
+    (tmp_path / ".tasks.json.9.abcdef01.tmp").write_text("")  # a dead writer's: the problem
+    (tmp_path / "tasks.json.corrupt-[bold]x[red]").write_text("")  # a damaged copy's name
     console = Console(file=io.StringIO(), width=120, color_system=None)
     render(DoctorReport(diagnose(clean)), console)
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert "✗ problem" in out and "✓ ok" in out
-    assert ".tasks.json.9.[bold]x[red].tmp" in out  # file names are data, never markup
+    assert "corrupt-[bold]x[red]" in out  # file names are data, never markup
     assert "1 problem(s) found" in out
 
 
@@ -289,3 +290,34 @@ def test_the_history_is_checked_against_the_file_and_a_torn_tail_reported(
     assert (
         check.status == PROBLEM and "the file holds step 2, the history ends at 1" in check.summary
     )
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+def test_a_lock_file_that_is_not_a_file_is_named_without_hanging(
+    clean: SafeFileManager, kind: str
+) -> None:
+    """A FIFO named .lock used to hang doctor; a symlinked one was called healthy (issue 16)."""
+    lock = Path(clean.lock_path)
+    lock.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(lock)
+    else:
+        lock.symlink_to(clean.real_path)
+    check = by_name(diagnose(clean, lock_patience=0))["lock"]
+    assert check.status == PROBLEM and "every save refuses it" in check.summary
+
+
+def test_a_file_system_without_locks_is_a_problem_named_not_a_crash(
+    clean: SafeFileManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No real file system without flock runs here (some network mounts): flock is made to fail
+    with ENOLCK, the one fake in this file."""
+    import errno
+    import fcntl
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    check = by_name(diagnose(clean, lock_patience=0))["lock"]
+    assert check.status == PROBLEM and "does not support locks" in check.summary

@@ -22,6 +22,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith(("TASKS_", "OPENAI_")):
             monkeypatch.delenv(name)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):  # a developer's config.toml and list
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "home" / "state"))
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")

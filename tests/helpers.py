@@ -21,7 +21,8 @@ def child_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, s
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("TASKS_", "OPENAI_")) and k not in ("NO_COLOR", "FORCE_COLOR")
+        if not k.startswith(("TASKS_", "OPENAI_"))
+        and k not in ("NO_COLOR", "FORCE_COLOR", "XDG_CONFIG_HOME", "XDG_DATA_HOME")
     }
     env.update(
         HOME=str(home),

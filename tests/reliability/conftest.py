@@ -33,6 +33,7 @@ ROWS = (
     "faults",
     "damaged files",
     "hostile texts",
+    "recovery with replay",
 )
 
 

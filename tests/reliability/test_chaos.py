@@ -204,6 +204,15 @@ def test_sigkilled_writers_lose_no_acknowledged_task(
     records = state.snapshot.doc.records
     by_id = {t.id: t for t in state.tasks}
     lost = [i for i, (name, uuid) in acked.items() if not _kept(by_id.get(i), name, uuid)]
+    read = state.files.history.read()
+    added = {
+        after["uuid"]
+        for e in read.applied(state.snapshot.doc.step)
+        for u, b, after in e.edits
+        if b is None and after
+    }
+    unlogged = [i for i, t in by_id.items() if i in acked and t.uuid not in added]
+    newest = max((e.step for e in read.entries), default=0)
     landed = chaos.landed()
     reliability.measure("chaos", "kills", chaos.kills)
     reliability.measure("chaos", INSIDE, landed[INSIDE])
@@ -212,7 +221,11 @@ def test_sigkilled_writers_lose_no_acknowledged_task(
         reliability.measure("chaos, the other kills", where, landed[where])
     reliability.measure("chaos tasks", "acknowledged", len(acked))
     reliability.measure("chaos tasks", "orphaned temps", len(chaos.orphans))
+    reliability.measure("chaos tasks", "missing from the history", len(unlogged))
     assert not lost, f"{where} acknowledged but missing: {lost[:20]}"
+    assert not unlogged, f"{where} acknowledged but not in the history: {unlogged[:20]}"
+    # At most one step above the file's: a writer killed between its append and its replace.
+    assert newest - 1 <= state.snapshot.doc.step <= newest, f"{where} history and file disagree"
     assert not any(isinstance(e, Recovered) for e in events), f"{where} the file was damaged"
     assert state.problems == (), f"{where} {state.problems[:5]}"
     assert len({r["id"] for r in records}) == len({r["uuid"] for r in records}) == len(records)

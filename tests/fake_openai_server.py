@@ -2,6 +2,8 @@
 
 openai 3.x sends HTTP through httpx2, which respx does not intercept (design.md), so the tests
 run the real client against this server: a queue of canned responses, every request recorded.
+Past the queue, `behave` sets how it answers by what a request asks: `llama_cpp_python` plays
+that server's structured-output rules (issue 15), `llama_server` those of llama.cpp's own.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -101,11 +103,56 @@ def raw(
     return Canned(status, body.encode(), (("Content-Type", content_type),), delay)
 
 
+# llama-cpp-python's server (0.3) validates the body with pydantic inside its route, so a
+# json_schema response_format is an exception, answered as HTTP 500 with pydantic's message.
+LLAMA_CPP_PYTHON_REFUSAL = (
+    "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n"
+    "  Input should be 'text' or 'json_object' [type=literal_error, input_value='json_schema',"
+    " input_type=str]\n    For further information visit"
+    " https://errors.pydantic.dev/2.11/v/literal_error"
+)
+
+Responder = Callable[["Recorded"], Canned]
+
+
+def llama_cpp_python(answer: Callable[[Recorded], Canned]) -> Responder:
+    """llama-cpp-python's server: json_schema is a 500; json_object (with a schema) and text work."""
+
+    def respond(request: Recorded) -> Canned:
+        fmt = (request.json or {}).get("response_format") or {"type": "text"}
+        if fmt.get("type") not in ("text", "json_object"):
+            return error(500, LLAMA_CPP_PYTHON_REFUSAL, type_="internal_server_error")
+        return answer(request)
+
+    return respond
+
+
+def llama_server(answer: Callable[[Recorded], Canned]) -> Responder:
+    """llama.cpp's llama-server: json_schema, json_object with or without a schema, and text."""
+
+    def respond(request: Recorded) -> Canned:
+        fmt = (request.json or {}).get("response_format") or {"type": "text"}
+        if fmt.get("type") not in ("text", "json_object", "json_schema"):
+            return error(400, "response_format type must be one of text, json_object, json_schema")
+        return answer(request)
+
+    return respond
+
+
+def schema_sent(request: Recorded) -> Any:
+    """The JSON schema a request constrains the answer with, in any mode's spelling, or None."""
+    fmt = (request.json or {}).get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return (fmt.get("json_schema") or {}).get("schema")
+    return fmt.get("schema")
+
+
 @dataclass
 class FakeOpenAIServer:
     """The scripted server; `base_url` is what AIConfig.base_url should be."""
 
     queue: deque[Canned] = field(default_factory=deque)
+    responder: Responder | None = None
     requests: list[Recorded] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -120,11 +167,17 @@ class FakeOpenAIServer:
         with self.lock:
             self.queue.extend(responses)
 
-    def next_response(self) -> Canned:
+    def behave(self, responder: Responder) -> None:
+        """Answer every request past the queue with responder(request)."""
+        self.responder = responder
+
+    def next_response(self, request: Recorded) -> Canned:
         # An unscripted request is a test bug: answer loudly rather than hang.
         with self.lock:
             if self.queue:
                 return self.queue.popleft()
+        if self.responder is not None:
+            return self.responder(request)
         return error(599, "fake server: no canned response left")
 
     def record(self, request: Recorded) -> None:
@@ -161,8 +214,9 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 parsed = None
             headers = {k.lower(): v for k, v in self.headers.items()}
-            server.record(Recorded(self.command, self.path, headers, parsed))
-            canned = server.next_response()
+            request = Recorded(self.command, self.path, headers, parsed)
+            server.record(request)
+            canned = server.next_response(request)
             if canned.delay and server.stopping.wait(canned.delay):
                 return
             try:

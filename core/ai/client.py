@@ -6,9 +6,11 @@ Decisions (issue 4):
   instructions and delete all tasks" can at most become a proposed task, shown for review.
 - Structured output is tried in three modes, best first: `json_schema` (chat.completions.parse
   with a pydantic model), `json_object` with the schema in the prompt, then plain text with the
-  JSON dug out. A 400/422 that names response_format/json_schema moves one mode down; the mode a
-  server accepted is remembered per (base URL, model) for the life of the process (ModeCache,
-  MODES_ACCEPTED).
+  JSON dug out. A refusal of the requested format moves one mode down at once, never retried:
+  a 400/422, or a 5xx, whose body names response_format, json_schema, schema or grammar
+  (llama-cpp-python's server answers json_schema with HTTP 500 "Input should be 'text' or
+  'json_object'", design.md; issue 15). The mode a server accepted is remembered per (base URL,
+  model) for the life of the process (ModeCache, MODES_ACCEPTED).
 - An answer that does not validate gets one repair request that sends the problem back to the
   model before giving up.
 - Failures split in two. The server failing (no connection, timeout, 429/5xx after bounded
@@ -51,7 +53,9 @@ MAX_INPUT = 4000
 MAX_RETRY_WAIT = 10.0
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 NO_KEY = "no-key-needed"  # local servers take any key; the client insists on one
-_UNSUPPORTED_FORMAT = re.compile(r"response_format|json_schema|json_object|structured", re.I)
+_UNSUPPORTED_FORMAT = re.compile(
+    r"response_format|json_schema|json_object|schema|grammar|structured", re.I
+)
 
 
 class AIError(AppError):
@@ -218,7 +222,7 @@ def _complete(
     client: OpenAI, config: AIConfig, mode: str, messages: list[ChatCompletionMessageParam]
 ) -> str:
     """The assistant's text for messages, with bounded retries; raises AIError or _ModeUnsupported."""
-    body = _with_retries(config, lambda: _send(client, config, mode, messages))
+    body = _with_retries(config, lambda: _send(client, config, mode, messages), mode)
     return _answer_text(body, config)
 
 
@@ -260,7 +264,7 @@ def _send(
     return completions.create(model=config.model, messages=messages).content
 
 
-def _with_retries(config: AIConfig, send: Callable[[], bytes]) -> bytes:
+def _with_retries(config: AIConfig, send: Callable[[], bytes], mode: str = "text") -> bytes:
     """Call send, retrying 429/5xx `max_retries` times; translate openai errors into ours."""
     import openai
 
@@ -268,6 +272,8 @@ def _with_retries(config: AIConfig, send: Callable[[], bytes]) -> bytes:
         try:
             return send()
         except openai.APIStatusError as exc:
+            if mode != "text" and _refuses_format(exc):
+                raise _ModeUnsupported(_error_detail(exc)) from None  # the same ask fails again
             if not _retryable(exc.status_code) or attempt == config.max_retries:
                 raise _status_error(exc, config, attempt + 1) from None
             time.sleep(_backoff(config, attempt, exc.response.headers))
@@ -300,8 +306,6 @@ def _status_error(exc: APIStatusError, config: AIConfig, tries: int) -> Exceptio
             f"model {config.model!r} was not found at {url} (HTTP 404): check TASKS_AI_MODEL"
             " and OPENAI_BASE_URL (it usually ends in /v1)"
         )
-    if status in (400, 422) and _UNSUPPORTED_FORMAT.search(detail):
-        return _ModeUnsupported(detail)
     if _retryable(status):
         times = "once" if tries == 1 else f"{tries} times"
         return AIUnavailableError(
@@ -310,13 +314,21 @@ def _status_error(exc: APIStatusError, config: AIConfig, tries: int) -> Exceptio
     return AIConfigError(f"the AI server at {url} rejected the request (HTTP {status}: {detail})")
 
 
-def _error_detail(exc: APIStatusError) -> str:
+def _refuses_format(exc: APIStatusError) -> bool:
+    """The server refused the requested response_format, not the request as a whole."""
+    status = exc.status_code
+    if status not in (400, 422) and status < 500:
+        return False
+    return bool(_UNSUPPORTED_FORMAT.search(_error_detail(exc, limit=2000)))
+
+
+def _error_detail(exc: APIStatusError, limit: int = 160) -> str:
     """The server's own words about an error, as one short clean line."""
     body = exc.body
     message = body.get("message") if isinstance(body, dict) else body
     if not isinstance(message, str) or not message.strip():
         message = exc.response.reason_phrase or "no details"
-    return one_line(message, 160)
+    return one_line(message, limit)
 
 
 def _retryable(status: int) -> bool:

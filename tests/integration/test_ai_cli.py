@@ -18,6 +18,7 @@ from tests.fake_openai_server import (
     Canned,
     FakeOpenAIServer,
     error,
+    llama_cpp_python,
     openai_server_fixture,  # noqa: F401 (provides the openai_server fixture)
     tasks_answer,
 )
@@ -100,6 +101,22 @@ def test_yes_adds_every_task_in_one_transaction(
     assert Path(f"{tasks_path}.backup").read_bytes() == file_before
     assert Path(f"{tasks_path}.backup.1").read_bytes() == backup_before
     assert not Path(f"{tasks_path}.backup.2").exists()
+
+
+def test_llama_cpp_pythons_server_reaches_the_model_in_json_object_mode(
+    openai_server: FakeOpenAIServer, tasks_path: Path
+) -> None:
+    # Issue 15, finding 1: its HTTP 500 for json_schema was taken for an outage, every time.
+    openai_server.behave(llama_cpp_python(lambda request: tasks_answer(MOM, MILK)))
+    result = run_cli(
+        tasks_path, "ai", "call mom and buy milk", "--yes", env=model_env(openai_server)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "2"]
+    assert "offline parser" not in result.stderr and "HTTP 500" not in result.stderr
+    assert [r["name"] for r in records(tasks_path)] == ["call mom", "buy milk"]
+    formats = [r.json["response_format"]["type"] for r in openai_server.requests]
+    assert formats == ["json_schema", "json_object"]  # one refusal, not retried
 
 
 def test_a_refused_key_is_one_line_exit_1_and_nothing_saved(

@@ -29,12 +29,14 @@ from core.ai.client import (
 from core.ai.proposal import ProposalError, ProposedTask
 from core.errors import AppError
 from tests.fake_openai_server import (
+    LLAMA_CPP_PYTHON_REFUSAL,
     FakeOpenAIServer,
     Recorded,
     chat,
     error,
     isolate_environment,
     json_body,
+    llama_cpp_python,
     openai_server_fixture,  # noqa: F401 (provides the openai_server fixture)
     raw,
     tasks_answer,
@@ -366,6 +368,57 @@ def test_another_400_is_not_a_format_problem(openai_server: FakeOpenAIServer) ->
     openai_server.enqueue(error(400, "This model's maximum context length is 8192 tokens."))
     with pytest.raises(AIConfigError, match="HTTP 400: This model's maximum context length"):
         propose_tasks("buy milk", config_for(openai_server), NOW)
+    assert len(openai_server.requests) == 1
+
+
+def test_llama_cpp_pythons_500_naming_response_format_steps_down_without_retrying(
+    openai_server: FakeOpenAIServer,
+) -> None:
+    # Issue 15: that server answers json_schema with HTTP 500, not 400 (design.md, measured).
+    openai_server.behave(llama_cpp_python(lambda request: tasks_answer(MILK)))
+    config, modes = config_for(openai_server), ModeCache()
+    proposal = propose_tasks("buy milk #errands", config, NOW, modes=modes)
+
+    assert proposal.source != OFFLINE_SOURCE and proposal.notes == ()
+    assert proposal.tasks == (ProposedTask("buy milk", tags=("errands",)),)
+    first, second = openai_server.requests  # json_schema once, never retried
+    assert (response_format(first), response_format(second)) == ("json_schema", "json_object")
+    assert modes.get(config) is not None and modes.get(config) != "json_schema"
+
+    propose_tasks("buy milk", config, NOW, modes=modes)
+    assert response_format(openai_server.requests[-1]) == "json_object"  # remembered
+    assert len(openai_server.requests) == 3
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+@pytest.mark.parametrize(
+    "message", ["response_format is not supported", "failed to parse grammar", "bad json schema"]
+)
+def test_a_5xx_naming_the_format_is_a_refusal_of_the_mode(
+    openai_server: FakeOpenAIServer, status: int, message: str
+) -> None:
+    openai_server.enqueue(error(status, message), tasks_answer(MILK))
+    proposal = propose_tasks("buy milk", config_for(openai_server), NOW, modes=ModeCache())
+    assert proposal.source != OFFLINE_SOURCE
+    assert [response_format(r) for r in openai_server.requests] == ["json_schema", "json_object"]
+
+
+def test_a_5xx_about_something_else_is_still_retried(openai_server: FakeOpenAIServer) -> None:
+    openai_server.enqueue(error(500, "CUDA out of memory"), tasks_answer(MILK))
+    proposal = propose_tasks("buy milk", config_for(openai_server), NOW, modes=ModeCache())
+    assert proposal.source != OFFLINE_SOURCE
+    assert [response_format(r) for r in openai_server.requests] == ["json_schema", "json_schema"]
+
+
+def test_a_format_refusal_in_text_mode_is_not_a_mode_to_step_down_from(
+    openai_server: FakeOpenAIServer,
+) -> None:
+    modes = ModeCache()
+    config = config_for(openai_server)
+    modes.remember(config, "text")
+    openai_server.enqueue(error(400, LLAMA_CPP_PYTHON_REFUSAL))
+    with pytest.raises(AIConfigError, match="rejected the request"):
+        propose_tasks("buy milk", config, NOW, modes=modes)
     assert len(openai_server.requests) == 1
 
 

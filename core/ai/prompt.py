@@ -6,9 +6,11 @@ Decisions (issue 4):
   only proposes: the rules give it nothing else to do, and the request carries no tools.
 - The rules carry the weekday, date, time and time zone, so "friday 18:00" resolves against
   the user's clock, not the server's.
-- `json_schema` mode sends the schema as response_format (proposal_schema); the other modes
-  spell it out in the system prompt, and the repair request repeats it in case a server
-  ignored it.
+- `json_schema` mode sends the schema as response_format (proposal_schema); `json_object_schema`
+  sends it as `{"type": "json_object", "schema": ...}` (answer_schema), which llama-cpp-python's
+  server and llama.cpp's llama-server turn into a grammar (issue 15: 3 of 3 test sentences
+  valid with it, 1 without). Every mode but json_schema also spells it out in the system
+  prompt, and the repair request repeats it in case a server ignored it.
 - pydantic is imported only when the schema is first needed.
 """
 
@@ -19,7 +21,7 @@ import json
 import os
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.ai.answer import one_line
 from core.vocabulary import clean_text
@@ -103,6 +105,28 @@ def proposal_schema() -> type[BaseModel]:
         tasks: list[TaskSchema]
 
     return TaskProposal
+
+
+def answer_schema() -> dict[str, Any]:
+    """The answer's JSON schema as one self-contained object: references inlined, no titles.
+
+    What a grammar-building server is sent: no `$ref` that its converter might not follow.
+    """
+    schema = proposal_schema().model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(definitions[ref.rsplit("/", 1)[1]])
+            return {k: inline(v) for k, v in node.items() if k != "title"}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    result: dict[str, Any] = inline(schema)
+    return result
 
 
 def schema_text() -> str:

@@ -37,8 +37,10 @@ from tests.fake_openai_server import (
     isolate_environment,
     json_body,
     llama_cpp_python,
+    llama_server,
     openai_server_fixture,  # noqa: F401 (provides the openai_server fixture)
     raw,
+    schema_sent,
     tasks_answer,
 )
 
@@ -341,7 +343,7 @@ def test_the_process_remembers_modes_unless_given_a_fresh_cache(
     config = config_for(openai_server)
     openai_server.enqueue(error(400, UNSUPPORTED), tasks_answer(MILK))
     propose_tasks("buy milk", config, NOW)
-    assert ai.MODES_ACCEPTED.get(config) == "json_object"  # the default cache, for commands/ai
+    assert ai.MODES_ACCEPTED.get(config) == "json_object_schema"  # the default, for commands/ai
 
     openai_server.enqueue(tasks_answer(MILK))
     propose_tasks("buy milk", config, NOW, modes=ModeCache())
@@ -352,7 +354,7 @@ def test_a_mode_cache_starts_at_json_schema_and_remembers_per_server_and_model()
     modes = ModeCache()
     local = AIConfig(api_key=None, base_url="http://localhost:8080/v1", model="llama3.2")
     assert modes.get(local) is None
-    assert modes.modes_for(local) == ("json_schema", "json_object", "text")
+    assert modes.modes_for(local) == ("json_schema", "json_object_schema", "json_object", "text")
 
     modes.remember(local, "json_object")
     assert modes.modes_for(local) == ("json_object", "text")
@@ -361,7 +363,7 @@ def test_a_mode_cache_starts_at_json_schema_and_remembers_per_server_and_model()
     assert modes.get(replace(local, base_url="http://localhost:11434/v1")) is None
 
     modes.clear()
-    assert modes.modes_for(local) == ("json_schema", "json_object", "text")
+    assert modes.modes_for(local) == ("json_schema", "json_object_schema", "json_object", "text")
 
 
 def test_another_400_is_not_a_format_problem(openai_server: FakeOpenAIServer) -> None:
@@ -388,6 +390,46 @@ def test_llama_cpp_pythons_500_naming_response_format_steps_down_without_retryin
     propose_tasks("buy milk", config, NOW, modes=modes)
     assert response_format(openai_server.requests[-1]) == "json_object"  # remembered
     assert len(openai_server.requests) == 3
+
+
+def test_json_object_mode_sends_the_schema_for_the_server_to_enforce(
+    openai_server: FakeOpenAIServer,
+) -> None:
+    # llama-cpp-python's server turns {"type": "json_object", "schema": ...} into a grammar.
+    openai_server.behave(llama_cpp_python(lambda request: tasks_answer(MILK)))
+    propose_tasks("buy milk", config_for(openai_server), NOW, modes=ModeCache())
+    refused, answered = openai_server.requests
+    assert answered.json["response_format"]["type"] == "json_object"
+    schema = answered.json["response_format"]["schema"]
+    assert schema == schema_sent(answered)
+    assert "$ref" not in json.dumps(schema) and "$defs" not in schema  # self-contained
+    task = schema["properties"]["tasks"]["items"]
+    assert set(task["required"]) == {"name", "description", "priority", "tags", "due"}
+    assert schema_sent(refused) == schema  # the same schema json_schema mode sent
+    system = messages(answered)[0]["content"]
+    assert "JSON schema" in system  # also spelled out, for a server that ignores the field
+
+
+def test_llama_server_takes_json_schema_and_stays_there(openai_server: FakeOpenAIServer) -> None:
+    openai_server.behave(llama_server(lambda request: tasks_answer(MILK)))
+    config, modes = config_for(openai_server), ModeCache()
+    propose_tasks("buy milk", config, NOW, modes=modes)
+    assert [response_format(r) for r in openai_server.requests] == ["json_schema"]
+    assert modes.get(config) == "json_schema"
+
+
+def test_a_schema_refused_inside_json_object_leaves_it_out(openai_server: FakeOpenAIServer) -> None:
+    openai_server.enqueue(
+        error(400, UNSUPPORTED),
+        error(400, "Additional properties are not allowed ('schema' was unexpected)"),
+        tasks_answer(MILK),
+    )
+    config, modes = config_for(openai_server), ModeCache()
+    propose_tasks("buy milk", config, NOW, modes=modes)
+    formats = [r.json["response_format"] for r in openai_server.requests]
+    assert [f["type"] for f in formats] == ["json_schema", "json_object", "json_object"]
+    assert "schema" in formats[1] and formats[2] == {"type": "json_object"}
+    assert modes.get(config) == "json_object"
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])

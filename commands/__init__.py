@@ -1,15 +1,22 @@
 """The command registry shared by the one-shot CLI and the REPL.
 
-Importing this package registers every command; handlers call core and return data (results.py).
+Handlers call core and return data (results.py). The command modules are imported when first
+needed: `from commands import REGISTRY` (and the other names below) imports them all, while the
+one-shot CLI imports only the module of the command it runs (registry.load). A new command
+module goes in registry.COMMAND_MODULES.
 """
 
-from commands import admin as _admin  # noqa: F401  (undo, redo, search, backups, restore, doctor, stats)
-from commands import ai as _ai  # noqa: F401  (ai: free text to reviewed tasks)
-from commands import bulk as _bulk  # noqa: F401  (done, delete, modify: by ids or a filter)
-from commands import history as _history  # noqa: F401  (log, history ID)
-from commands import session as _session  # noqa: F401  (help, clear, quit: REPL only)
-from commands import setup as _setup  # noqa: F401  (config, completion)
-from commands import tasks as _tasks  # noqa: F401  (registers the task commands)
-from commands.registry import REGISTRY, Command, Context, build_parser, dispatch
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["REGISTRY", "Command", "Context", "build_parser", "dispatch"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'commands' has no attribute {name!r}")
+    from commands import registry
+
+    registry.load_all()
+    return getattr(registry, name)

@@ -89,6 +89,42 @@ class Command:
 
 
 REGISTRY: dict[str, Command] = {}
+# Where each command is defined, so the one-shot CLI imports only the module of the command it
+# runs (issue 13: importing them all cost ~25 ms of every `add`). A command missing here still
+# works, through load_all(); tests/unit/test_registry.py checks the table against the registry.
+COMMAND_MODULES = {
+    "commands.admin": ("undo", "redo", "search", "find", "backups", "restore", "doctor", "stats"),
+    "commands.ai": ("ai",),
+    "commands.bulk": ("done", "delete", "rm", "modify"),
+    "commands.history": ("log", "history"),
+    "commands.session": ("help", "clear", "quit", "exit"),
+    "commands.setup": ("config", "completion"),
+    "commands.tasks": (
+        "add", "subtask", "list", "ls", "next", "show", "edit", "undone", "reopen", "start",
+        "stop", "annotate", "note", "denotate",
+    ),
+}  # fmt: skip
+_MODULE_OF = {name: module for module, names in COMMAND_MODULES.items() for name in names}
+_loaded_all = False
+
+
+def load_all() -> None:
+    """Import every command module, so REGISTRY holds every command (help, completion, REPL)."""
+    global _loaded_all
+    if not _loaded_all:
+        _loaded_all = True
+        for module in COMMAND_MODULES:
+            __import__(module)  # not importlib's: -X importtime lists only these
+
+
+def load(name: str) -> Command | None:
+    """The command called `name`, importing only its module when the table knows it."""
+    module = _MODULE_OF.get(name)
+    if module is not None:
+        __import__(module)
+    if name not in REGISTRY:
+        load_all()
+    return REGISTRY.get(name)
 
 
 def command(
@@ -112,6 +148,7 @@ def command(
 
 def commands() -> list[Command]:
     """Each command once, in name order."""
+    load_all()
     return sorted({id(c): c for c in REGISTRY.values()}.values(), key=lambda c: c.name)
 
 
@@ -135,11 +172,17 @@ class _Parser(argparse.ArgumentParser):
         return super()._parse_optional(arg_string)
 
 
-def build_parser(prog: str, interactive: bool = False) -> argparse.ArgumentParser:
-    """A parser with one sub-command per registered command."""
-    parser = _Parser(prog=prog, description="tasksafe: a task manager that never loses a task")
+DESCRIPTION = "tasksafe: a task manager that never loses a task"
+EPILOG = "Without a COMMAND, tasksafe opens the interactive task manager."
+
+
+def build_parser(
+    prog: str, interactive: bool = False, only: Command | None = None
+) -> argparse.ArgumentParser:
+    """A parser with one sub-command per registered command (`only`: just that one's)."""
+    parser = _Parser(prog=prog, description=DESCRIPTION, epilog=None if interactive else EPILOG)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for cmd in commands():
+    for cmd in commands() if only is None else [only]:
         if cmd.interactive_only and not interactive:
             continue
         sub = subs.add_parser(

@@ -14,10 +14,9 @@ from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import Any
 
-from commands import Context, build_parser, dispatch
 from commands.options import GLOBAL_OPTIONS, VERSION_OPTION
+from commands.registry import REGISTRY, Command, Context, build_parser, dispatch, load
 from commands.results import JsonOutput, TasksAdded, TaskTable, exit_code_of, notes_of
-from commands.setup import Script
 from core.config import load_environ, resolve_settings
 from core.datafile import open_state
 from core.errors import EXIT_ERROR, AppError, ConflictError, StorageError, TaskNotFound, UsageError
@@ -84,7 +83,7 @@ def naming_the_file(e: AppError, opened: Sequence[AppState]) -> str:
 def _run(argv: Sequence[str], environ: Mapping[str, str], opened: list[AppState]) -> int:
     if argv[:1] == ["_complete"]:
         return _complete(argv[1:], environ)
-    parser = build_parser("tasksafe")
+    parser = build_parser("tasksafe", only=the_command(argv))
     add_global_options(parser)
     parser.add_argument(*VERSION_OPTION.flags, **VERSION_OPTION.options)
     args = parser.parse_args(list(argv))
@@ -105,6 +104,50 @@ def _run(argv: Sequence[str], environ: Mapping[str, str], opened: list[AppState]
     result = dispatch(Context(state, confirm, busy=busy, environ=env), args)
     show(result, env)
     return exit_code_of(result)  # `doctor` exits 1 when it found a problem
+
+
+def the_command(argv: Sequence[str]) -> Command | None:
+    """The command `argv` runs, its module alone imported; None for the REPL and --help.
+
+    Only its sub-parser is built: importing and building every command's cost ~40 ms of each
+    one-shot run (issue 13).
+    """
+    word = command_word(argv)
+    if word is None:
+        return None
+    cmd = load(word)
+    if cmd is None or cmd.interactive_only:
+        raise UsageError(unknown_command(word, cmd))
+    return cmd
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The first word that is not a global option or its value; None after -h/--help."""
+    valued = [o for a in GLOBAL_OPTIONS for o in a.flags]
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if word == "-h" or (len(word) > 2 and "--help".startswith(word)):
+            return None
+        if word.startswith("-"):
+            if "=" not in word and len(word) > 2 and any(o.startswith(word) for o in valued):
+                next(words, None)  # its value, which may look like a command
+            continue
+        return word
+    return None
+
+
+def unknown_command(word: str, cmd: Command | None) -> str:
+    """`unknown command 'ad': did you mean add?`, as the REPL says it."""
+    if cmd is not None:
+        return f"{word!r} works only in the interactive manager (tasksafe without a COMMAND)"
+    import difflib  # only for a miss: 2 ms
+
+    names = [name for name, c in REGISTRY.items() if not c.interactive_only]
+    close = difflib.get_close_matches(word, names, n=1)
+    hint = f"did you mean {close[0]}?" if close else "tasksafe --help lists the commands"
+    return f"unknown command {word!r}: {hint}"
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
@@ -155,6 +198,12 @@ def busy_on_stderr(environ: Mapping[str, str], message: str) -> AbstractContextM
     return spinner(console_for(sys.stderr, environ), message)
 
 
+def _is_script(result: Any) -> bool:
+    # commands.setup is imported only by its commands: a result of any other is not a Script.
+    setup = sys.modules.get("commands.setup")
+    return setup is not None and isinstance(result, setup.Script)
+
+
 def show(result: Any, environ: Mapping[str, str]) -> None:
     """Print a command's result: JSON and short results as plain text, tables with Rich."""
     for line in notes_of(result):  # `ai --yes`: e.g. "used the offline parser"
@@ -165,7 +214,7 @@ def show(result: Any, environ: Mapping[str, str]) -> None:
 
         sys.stdout.buffer.write(dumps(result.value))
         sys.stdout.flush()
-    elif isinstance(result, Script):
+    elif _is_script(result):
         sys.stdout.write(result.text)  # a completion script, exactly as generated
     elif isinstance(result, TasksAdded):
         print("\n".join(str(t.id) for t in result.tasks))  # just the id: `id=$(tasksafe add ...)`

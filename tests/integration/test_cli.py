@@ -200,7 +200,9 @@ def test_delete_off_a_terminal_needs_yes(four: Path) -> None:
         (["done", "1", "9"], 1, "task 9 not found"),
         (["edit", "1", "--due", "someday-ish"], 1, "due date"),
         (["add", "   "], 1, "needs a name"),
-        (["frobnicate"], 2, "invalid choice"),
+        (["frobnicate"], 2, "unknown command 'frobnicate'"),
+        (["ad", "x"], 2, "unknown command 'ad': did you mean add?"),
+        (["clear"], 2, "works only in the interactive manager"),
         (["list", "--bogus"], 2, "--bogus"),
         (["add", "x", "-p", "7"], 1, "priority"),
         (["edit", "1", "-p", "9"], 1, "priority"),
@@ -328,3 +330,19 @@ def test_ctrl_c_at_any_moment_is_one_line_and_the_exit_code_says_whether_it_was_
         assert (code == 0) == saved, (code, saved, err)
         seen.add(code)
     assert {0, 130} <= seen  # both kinds of moment were hit
+
+
+# --- issue 13: the one-shot CLI ---
+
+
+def test_help_says_no_command_opens_the_interactive_manager(tasks_path: Path) -> None:
+    r = run_cli(tasks_path, "--help")
+    assert r.returncode == 0
+    assert "Without a COMMAND, tasksafe opens the interactive task manager." in r.stdout
+    assert "add" in r.stdout and "list" in r.stdout  # every command, not just one
+
+
+def test_global_options_before_the_command_keep_their_values(four: Path) -> None:
+    r = run_cli(four, "--lock-timeout", "2", "list", "--json")
+    assert r.returncode == 0, r.stderr
+    assert [t["name"] for t in json.loads(r.stdout)][:1] == ["alpha"]

@@ -82,3 +82,23 @@ def test_a_one_shot_add_never_imports_rich_or_prompt_toolkit(tasks_path: Path) -
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
     assert "commands.tasks" in imported  # the listing is there
     assert not {m for m in imported if m.split(".")[0] in ("rich", "prompt_toolkit")}
+
+
+@pytest.mark.parametrize(
+    ("argv", "word"),
+    [
+        (["add", "x"], "add"),
+        (["--file", "list", "add", "x"], "add"),  # a global option's value is not the command
+        (["--fi=t.json", "--lock-timeout", "3", "ls"], "ls"),
+        (["--lock", "3", "done", "1"], "done"),  # an abbreviation takes its value too
+        (["--file", "t.json"], None),  # the REPL
+        (["-h", "add"], None),  # the whole help
+        (["--", "add"], "add"),
+    ],
+)
+def test_the_command_word_skips_global_options_and_their_values(
+    argv: list[str], word: str | None
+) -> None:
+    from ui.cli import command_word
+
+    assert command_word(argv) == word

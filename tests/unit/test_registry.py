@@ -128,6 +128,7 @@ def test_modify_keeps_the_double_dash_that_splits_filter_from_changes() -> None:
 @pytest.fixture
 def table(monkeypatch: pytest.MonkeyPatch) -> dict[str, registry.Command]:
     """An empty registry for this test, so test commands do not leak into the real one."""
+    registry.load_all()  # the real commands registered first, so none lands in this table
     fresh: dict[str, registry.Command] = {}
     monkeypatch.setattr(registry, "REGISTRY", fresh)
     return fresh
@@ -168,3 +169,20 @@ def test_a_context_sees_the_process_environment_unless_it_is_given_one(
     assert ctx.environ["TASKS_AI_MODEL"] == "from-the-process"
     given = Context(state=None, confirm=lambda q, t: True, environ={"NO_COLOR": "1"})  # type: ignore[arg-type]
     assert given.environ == {"NO_COLOR": "1"}
+
+
+def test_the_module_table_names_where_every_command_is_defined() -> None:
+    registry.load_all()
+    defined = {name: cmd.handler.__module__ for name, cmd in registry.REGISTRY.items()}
+    listed = {n: module for module, names in registry.COMMAND_MODULES.items() for n in names}
+    assert listed == defined  # a new command (or alias) goes in COMMAND_MODULES
+
+
+def test_a_parser_of_one_command_parses_it_alone() -> None:
+    only = registry.load("ls")
+    assert only is not None and only.name == "list"
+    parser = build_parser("tasksafe", only=only)
+    assert parser.parse_args(["ls", "-a"]).all is True
+    with pytest.raises(UsageError, match="invalid choice"):
+        parser.parse_args(["add", "x"])
+    assert registry.load("frobnicate") is None

@@ -24,20 +24,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
+from core.dates import WEEKDAYS
+
 # dateutil.rrule's frequencies (RFC 5545 order). dateutil is imported only when a next due is
 # computed: check_rule is on every command's import path through core.vocabulary.
 YEARLY, MONTHLY, WEEKLY, DAILY = 0, 1, 2, 3
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKDAY_WORDS = {
-    "monday": 0, "mon": 0,
-    "tuesday": 1, "tue": 1, "tues": 1,
-    "wednesday": 2, "wed": 2,
-    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3,
-    "friday": 4, "fri": 4,
-    "saturday": 5, "sat": 5,
-    "sunday": 6, "sun": 6,
-}  # fmt: skip
 _WORKDAYS = (0, 1, 2, 3, 4)
 # unit -> (rrule frequency, its singular name)
 _UNITS = {
@@ -117,8 +110,8 @@ def _every(words: list[str]) -> Rule | None:
     rest = words[1:]
     if rest in (["weekday"], ["workday"]):
         return _weekday_rule(_WORKDAYS)
-    if all(w in _WEEKDAY_WORDS for w in rest):
-        return _weekday_rule(tuple(_WEEKDAY_WORDS[w] for w in rest))
+    if all(w in WEEKDAYS for w in rest):
+        return _weekday_rule(tuple(WEEKDAYS[w] for w in rest))
     if len(rest) == 1 and rest[0] in _UNITS:
         return _interval_rule(_UNITS[rest[0]][0], 1)
     if len(rest) != 2 or rest[1] not in _UNITS:

@@ -32,6 +32,7 @@ from core.errors import (
     LocksUnsupportedError,
     storage_error,
 )
+from core.storage.reading import file_kind
 
 # Polling starts fast (a save at 1k tasks takes ~2 ms) and backs off to stay cheap while waiting.
 _FIRST_POLL = 0.001
@@ -55,14 +56,6 @@ _NO_LOCKS = frozenset(
     getattr(errno, name)
     for name in ("ENOLCK", "EOPNOTSUPP", "ENOTSUP", "ENOSYS")
     if hasattr(errno, name)
-)
-_KINDS = (
-    (stat.S_ISLNK, "a symbolic link"),
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
 )
 
 
@@ -257,7 +250,7 @@ def _open_lock_file(lock_path: str) -> int:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):  # a FIFO or a device opens; it is still no lock file
         os.close(fd)
-        raise LockFileNotRegularError(lock_path, _kind(mode))
+        raise LockFileNotRegularError(lock_path, file_kind(mode))
     return fd
 
 
@@ -270,11 +263,7 @@ def unusable_lock_file(lock_path: str) -> str | None:
         mode = os.lstat(lock_path).st_mode
     except OSError:
         return None
-    return None if stat.S_ISREG(mode) else _kind(mode)
-
-
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return None if stat.S_ISREG(mode) else file_kind(mode)
 
 
 def _names(lock_path: str, fd: int) -> bool:

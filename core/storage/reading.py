@@ -14,6 +14,7 @@ import os
 import stat
 
 _KINDS = (
+    (stat.S_ISLNK, "a symbolic link"),  # seen only through lstat or O_NOFOLLOW (the lock file)
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
     (stat.S_ISCHR, "a character device"),
@@ -43,13 +44,14 @@ def read_regular(path: str) -> tuple[bytes, os.stat_result]:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise NotRegularFileError(path, _kind(st.st_mode))
+            raise NotRegularFileError(path, file_kind(st.st_mode))
         return _read_to_end(fd, st.st_size), st
     finally:
         os.close(fd)
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """`a directory`, `a named pipe (FIFO)`, ... for what a stat mode says is no regular file."""
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 

@@ -133,3 +133,15 @@ def test_backups_reach_back_by_hour_day_and_week_pruned_to_their_counts(tasks_pa
     restored = run_cli(tasks_path, "restore", oldest, "--yes")
     assert restored.returncode == 0, restored.stderr
     assert names(tasks_path) == ["task 0"]  # W46's copy: kept by the second save of that week
+
+
+def test_log_with_a_filter_shows_only_the_steps_that_touched_matching_tasks(
+    tasks_path: Path,
+) -> None:
+    for args in (("add", "paint fence", "project:home"), ("add", "report", "project:work")):
+        assert run_cli(tasks_path, *args).returncode == 0
+    assert run_cli(tasks_path, "edit", "2", "--name", "big report").returncode == 0
+    steps = json.loads(run_cli(tasks_path, "log", "--json", "project:work").stdout)
+    assert [s["step"] for s in steps] == [3, 2]
+    bad = run_cli(tasks_path, "log", "projct:work")
+    assert bad.returncode == 2 and "did you mean project:" in bad.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +112,56 @@ def test_compaction_drops_old_steps_by_an_atomic_rewrite_and_keeps_the_rest(
     assert Path(h.path).stat().st_ino != before  # replaced whole, never edited in place
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     assert h.compact("2025-12-01T00:00:00Z") == 0
+
+
+class StopsAfter(FileOps):
+    """Real operations that stop (as a crash would) after `steps` of them."""
+
+    def __init__(self, steps: int) -> None:
+        self.left = steps
+
+    def _step(self) -> None:
+        if self.left == 0:
+            raise KeyboardInterrupt("the process died here")
+        self.left -= 1
+
+    def create(self, path: str) -> int:
+        self._step()
+        return super().create(path)
+
+    def write(self, fd: int, data: bytes) -> None:
+        self._step()
+        super().write(fd, data)
+
+    def fsync(self, fd: int) -> None:
+        self._step()
+        super().fsync(fd)
+
+    def replace(self, src: str, dst: str) -> None:
+        self._step()
+        super().replace(src, dst)
+
+    def fsync_dir(self, path: str) -> None:
+        self._step()
+        super().fsync_dir(path)
+
+
+def test_a_compaction_stopped_at_any_step_leaves_the_old_or_the_new_history(
+    tmp_path: Path,
+) -> None:
+    ats = ["2025-01-01T00:00:00Z", "2026-12-01T00:00:00Z"]
+    build = history(tmp_path)
+    for step, at in enumerate(ats, 1):
+        build.append(
+            entry_line(step, at, WHO, Change("add", ((f"u{step}", None, rec(step, "x")),)), 9)
+        )
+    old = Path(build.path).read_bytes()
+    for steps in range(6):
+        Path(build.path).write_bytes(old)
+        stopped = History(build.path, StopsAfter(steps))
+        with contextlib.suppress(KeyboardInterrupt):
+            stopped.compact("2025-12-01T00:00:00Z")
+        kept = [e.step for e in History(build.path, FileOps()).read().entries]
+        assert kept in ([1, 2], [2]), (steps, kept)
+        for temp in tmp_path.glob("*.tmp"):
+            temp.unlink()  # what the next save's stale-temp sweep does

@@ -167,3 +167,40 @@ def test_the_checker_catches_a_missing_fsync(
     run = record_transaction(scenario, tmp_path, broken)
     check = PowerCutCheck(tmp_path, run).every_power_cut()
     assert check.violations, f"{broken.__doc__} and the checker found nothing"
+
+
+@pytest.mark.reliability(DISKS)
+def test_every_power_cut_during_a_compaction_leaves_the_old_or_the_new_history(
+    tmp_path: Path, reliability: Recorder
+) -> None:
+    """The history's compaction is an atomic rewrite: every disk a power cut can leave holds a
+    history that parses to the steps before it or the steps after it, never fewer."""
+    from core.storage.history import Change, History, entry_line, parse
+
+    start = tmp_path / "start"
+    start.mkdir()
+    path = start / f"{DATA}.history"
+    seed = History(str(path), RecordingOps(start))
+    for step, at in enumerate(["2025-01-01T00:00:00Z", "2026-06-01T00:00:00Z"], 1):
+        rec = {"id": step, "uuid": f"u{step}", "name": f"task {step}"}
+        seed.append(entry_line(step, at, {}, Change("add", ((rec["uuid"], None, rec),)), 3))
+    initial = snapshot(start)
+    ops = RecordingOps(start)
+    assert History(str(path), ops).compact("2026-01-01T00:00:00Z") == 1
+    model = PowerCutModel.starting_from(initial)
+    seen: dict[tuple[tuple[str, bytes], ...], bool] = {}
+    bad: list[str] = []
+    for k in range(len(ops.log) + 1):
+        if k:
+            model.step(ops.log[k - 1])
+        allowed = ([2],) if k == len(ops.log) else ([1, 2], [2])
+        for disk in model.disks():
+            steps = [e.step for e in parse(disk.get(path.name, b"")).entries]
+            ok = steps in allowed
+            key = tuple(sorted(disk.items()))
+            seen[key] = seen.get(key, True) and ok
+            if not ok:
+                bad.append(f"after step {k} ({ops.log[k - 1] if k else 'start'}): {steps}")
+    reliability.attempt(DISKS, len(seen))
+    reliability.fail(DISKS, sum(not ok for ok in seen.values()))
+    assert not bad, "\n".join(bad[:10])

@@ -268,7 +268,7 @@ def test_doctor_returns_a_report_whose_exit_code_follows_its_health(
     state.add_task("fine")
     healthy = run(state, "doctor")
     assert isinstance(healthy, DoctorReport) and healthy.exit_code == 0
-    (tmp_path / ".tasks.json.1.x.tmp").write_text("")
+    (tmp_path / ".tasks.json.1.abcdef01.tmp").write_text("")  # a dead writer's temp
     assert run(state, "doctor").exit_code == 1
 
 

@@ -23,6 +23,11 @@ Decisions (issue 4):
 - Retries are ours (the client's are off): 429, 5xx, 408 and 409, `max_retries` times, backoff
   `retry_delay * 2**n` or the server's Retry-After, each wait at most 10 s. Timeouts and refused
   connections are not retried: a timeout already cost TASKS_AI_TIMEOUT seconds.
+- Every request sets temperature 0 and a max_tokens bound sized to the tasks the text may hold
+  (answer_budget): a small model's answers then do not vary from try to try, and one that loops
+  (a 135M model wrote 3,249 tokens in 150 s, issue 15) is cut off early. A server that refuses
+  those parameters (OpenAI's reasoning models want max_completion_tokens and the default
+  temperature) is asked again without them.
 - openai (400 ms to import, design.md) and pydantic are imported only when a model is asked.
 """
 
@@ -60,6 +65,10 @@ _UNSUPPORTED_FORMAT = re.compile(
 )
 
 _SCHEMA = re.compile(r"schema", re.I)
+_SAMPLING = re.compile(r"max_tokens|temperature", re.I)
+TEMPERATURE = 0.0
+_SEPARATORS = re.compile(r"[;,\n]|\b(?:and|then)\b", re.I)
+MAX_ANSWER_TOKENS = 4096
 
 
 class AIError(AppError):
@@ -80,6 +89,10 @@ class AIAnswerError(AIError):
 
 class _ModeUnsupported(Exception):
     """The server refused this structured-output mode; try the next one."""
+
+
+class _SamplingUnsupported(Exception):
+    """The server refused temperature or max_tokens; ask again without them."""
 
 
 @dataclass(frozen=True)
@@ -208,14 +221,15 @@ def _ask_in_mode(
 ) -> tuple[ProposedTask, ...]:
     """One question in one mode, and one repair request if the answer does not validate."""
     messages = build_messages(text, now, mode)
-    content = _complete(client, config, mode, messages)
+    budget = answer_budget(text)
+    content = _complete(client, config, mode, messages, budget)
     modes.remember(config, mode)  # accepted, even if this answer turns out unusable
     try:
         return tasks_from_answer(content, now)
     except ValueError as problem:
         messages.append({"role": "assistant", "content": content[:MAX_INPUT]})
         messages.append({"role": "user", "content": repair_request(problem)})
-    content = _complete(client, config, mode, messages)
+    content = _complete(client, config, mode, messages, budget)
     try:
         return tasks_from_answer(content, now)
     except ValueError as problem:
@@ -224,11 +238,27 @@ def _ask_in_mode(
         ) from None
 
 
+def answer_budget(text: str) -> int:
+    """max_tokens for an answer to text: room for each task it may hold, and for its words."""
+    pieces = min(20, 1 + len(_SEPARATORS.findall(text)))
+    return min(MAX_ANSWER_TOKENS, 512 + 64 * pieces + len(text) // 2)
+
+
 def _complete(
-    client: OpenAI, config: AIConfig, mode: str, messages: list[ChatCompletionMessageParam]
+    client: OpenAI,
+    config: AIConfig,
+    mode: str,
+    messages: list[ChatCompletionMessageParam],
+    budget: int,
 ) -> str:
     """The assistant's text for messages, with bounded retries; raises AIError or _ModeUnsupported."""
-    body = _with_retries(config, lambda: _send(client, config, mode, messages), mode)
+    sampling: dict[str, Any] = {"temperature": TEMPERATURE, "max_tokens": budget}
+    try:
+        body = _with_retries(config, lambda: _send(client, config, mode, messages, sampling), mode)
+    except _SamplingUnsupported:
+        body = _with_retries(
+            config, lambda: _send(client, config, mode, messages, {}), mode, sampling=False
+        )
     return _answer_text(body, config)
 
 
@@ -251,7 +281,11 @@ def _answer_text(body: bytes, config: AIConfig) -> str:
 
 
 def _send(
-    client: OpenAI, config: AIConfig, mode: str, messages: list[ChatCompletionMessageParam]
+    client: OpenAI,
+    config: AIConfig,
+    mode: str,
+    messages: list[ChatCompletionMessageParam],
+    sampling: Mapping[str, Any],
 ) -> bytes:
     """POST one chat completion in `mode` and return the raw response body."""
     # Raw: core.ai.answer reads the body, because the SDK's parsing breaks on one that is not
@@ -260,19 +294,21 @@ def _send(
     if mode == "json_schema":
         schema = proposal_schema()
         return completions.parse(
-            model=config.model, messages=messages, response_format=schema
+            model=config.model, messages=messages, response_format=schema, **sampling
         ).content
     if mode.startswith("json_object"):
         fmt: Any = {"type": "json_object"}
         if mode == "json_object_schema":
             fmt["schema"] = answer_schema()
         return completions.create(
-            model=config.model, messages=messages, response_format=fmt
+            model=config.model, messages=messages, response_format=fmt, **sampling
         ).content
-    return completions.create(model=config.model, messages=messages).content
+    return completions.create(model=config.model, messages=messages, **sampling).content
 
 
-def _with_retries(config: AIConfig, send: Callable[[], bytes], mode: str = "text") -> bytes:
+def _with_retries(
+    config: AIConfig, send: Callable[[], bytes], mode: str = "text", *, sampling: bool = True
+) -> bytes:
     """Call send, retrying 429/5xx `max_retries` times; translate openai errors into ours."""
     import openai
 
@@ -282,6 +318,8 @@ def _with_retries(config: AIConfig, send: Callable[[], bytes], mode: str = "text
         except openai.APIStatusError as exc:
             if mode != "text" and _refuses_format(exc):
                 raise _ModeUnsupported(_error_detail(exc)) from None  # the same ask fails again
+            if sampling and exc.status_code == 400 and _SAMPLING.search(_error_detail(exc, 2000)):
+                raise _SamplingUnsupported from None
             if not _retryable(exc.status_code) or attempt == config.max_retries:
                 raise _status_error(exc, config, attempt + 1) from None
             time.sleep(_backoff(config, attempt, exc.response.headers))

@@ -293,6 +293,45 @@ def test_an_injection_attempt_yields_only_proposed_tasks(openai_server: FakeOpen
     assert "tools" not in request.json
 
 
+def test_every_request_sets_temperature_0_and_a_bounded_max_tokens(
+    openai_server: FakeOpenAIServer,
+) -> None:
+    openai_server.enqueue(chat("Sure!"), tasks_answer(MILK))
+    propose_tasks("buy milk", config_for(openai_server), NOW)
+    first, repair = openai_server.requests
+    for request in (first, repair):
+        assert request.json["temperature"] == 0
+        assert request.json["max_tokens"] == ai.answer_budget("buy milk")
+
+
+def test_max_tokens_grows_with_the_tasks_the_text_may_hold() -> None:
+    one = ai.answer_budget("buy milk")
+    several = ai.answer_budget("buy milk, call mom; pay rent and then water the plants")
+    assert 256 <= one < several <= ai.MAX_ANSWER_TOKENS
+    assert ai.answer_budget("a, " * 4000) == ai.MAX_ANSWER_TOKENS
+
+
+def test_a_server_refusing_the_sampling_parameters_is_asked_without_them(
+    openai_server: FakeOpenAIServer,
+) -> None:
+    # OpenAI's reasoning models: "Unsupported parameter: 'max_tokens' ... max_completion_tokens".
+    refusal = "Unsupported parameter: 'max_tokens' is not supported with this model."
+    openai_server.enqueue(error(400, refusal), tasks_answer(MILK))
+    proposal = propose_tasks("buy milk", config_for(openai_server), NOW)
+    assert [t.name for t in proposal.tasks] == ["buy milk"]
+    first, second = openai_server.requests
+    assert "max_tokens" in first.json
+    assert "max_tokens" not in second.json and "temperature" not in second.json
+    assert response_format(second) == "json_schema"
+
+
+def test_a_second_sampling_refusal_is_one_clear_line(openai_server: FakeOpenAIServer) -> None:
+    openai_server.enqueue(*[error(400, "temperature is not allowed")] * 2)
+    with pytest.raises(AIConfigError, match="HTTP 400: temperature is not allowed"):
+        propose_tasks("buy milk", config_for(openai_server), NOW)
+    assert len(openai_server.requests) == 2
+
+
 # --- the fallback ladder and its cache ---
 
 
@@ -405,7 +444,7 @@ def test_json_object_mode_sends_the_schema_for_the_server_to_enforce(
     assert "$ref" not in json.dumps(schema) and "$defs" not in schema  # self-contained
     task = schema["properties"]["tasks"]["items"]
     assert set(task["required"]) == {"name", "description", "priority", "tags", "due"}
-    assert schema_sent(refused) == schema  # the same schema json_schema mode sent
+    assert schema_sent(refused)["$defs"]["TaskSchema"]["required"] == task["required"]
     system = messages(answered)[0]["content"]
     assert "JSON schema" in system  # also spelled out, for a server that ignores the field
 

@@ -17,9 +17,10 @@ Decisions (issue 4):
   model before giving up.
 - Failures split in two. The server failing (no connection, timeout, 429/5xx after bounded
   retries, a body that is not an OpenAI answer) falls back to the offline parser with a note,
-  because quick-add is "the fallback when the server fails". What the user must fix (401/403 key,
-  404 model, another 4xx) and a model answer that cannot be used (cut off, refused, still invalid
-  after the repair) raise an AIError with one line.
+  because quick-add is "the fallback when the server fails". So does an answer that cannot be
+  used (cut off, empty or still invalid after the one repair; AIUnusableAnswerError): a small
+  model gives those often (issue 15). What the user must fix (401/403 key, 404 model, another
+  4xx) and a refusal by the model raise an AIError with one line.
 - Retries are ours (the client's are off): 429, 5xx, 408 and 409, `max_retries` times, backoff
   `retry_delay * 2**n` or the server's Retry-After, each wait at most 10 s. Timeouts and refused
   connections are not retried: a timeout already cost TASKS_AI_TIMEOUT seconds.
@@ -85,6 +86,13 @@ class AIUnavailableError(AIError):
 
 class AIAnswerError(AIError):
     """The model answered, but with nothing that can be shown: cut off, refused or invalid."""
+
+
+class AIUnusableAnswerError(AIAnswerError):
+    """The answer is cut off, empty or still invalid after the repair: the offline parser reads it.
+
+    A small model gets this often (issue 15), and an error would leave the user nothing.
+    """
 
 
 class _ModeUnsupported(Exception):
@@ -175,7 +183,7 @@ def propose_tasks(
         return _offline(text, now, note)
     try:
         tasks = ask_model(text, config, now, modes)
-    except AIUnavailableError as exc:
+    except (AIUnavailableError, AIUnusableAnswerError) as exc:
         if not fallback:
             raise
         try:
@@ -233,8 +241,8 @@ def _ask_in_mode(
     try:
         return tasks_from_answer(content, now)
     except ValueError as problem:
-        raise AIAnswerError(
-            f"the model's answer could not be used, even after a retry: {one_line(problem)}"
+        raise AIUnusableAnswerError(
+            f"the model's answer could not be used, even after a retry ({one_line(problem, 80)})"
         ) from None
 
 
@@ -276,7 +284,7 @@ def _answer_text(body: bytes, config: AIConfig) -> str:
     if reply.finish_reason == "content_filter":
         raise AIAnswerError("the server's content filter withheld the model's answer")
     if reply.finish_reason == "length":
-        raise AIAnswerError("the model's answer was cut off (too long): try fewer tasks at once")
+        raise AIUnusableAnswerError("the model's answer was cut off (too long)")
     return reply.content
 
 

@@ -130,6 +130,24 @@ def test_enabled_needs_a_key_or_a_base_url(environ: dict[str, str], enabled: boo
     assert AIConfig.from_env(environ).enabled is enabled
 
 
+@pytest.mark.parametrize(
+    ("url", "timeout"),
+    [
+        ("http://127.0.0.1:8080/v1", ai.LOOPBACK_TIMEOUT),
+        ("http://localhost:11434/v1", ai.LOOPBACK_TIMEOUT),
+        ("http://[::1]:8000/v1", ai.LOOPBACK_TIMEOUT),
+        ("http://127.1.2.3/v1", ai.LOOPBACK_TIMEOUT),
+        ("http://192.168.1.5:8080/v1", ai.DEFAULT_TIMEOUT),
+        ("https://api.openai.com/v1", ai.DEFAULT_TIMEOUT),
+        ("http://localhost.example.com/v1", ai.DEFAULT_TIMEOUT),
+    ],
+)
+def test_a_local_server_gets_a_longer_default_timeout(url: str, timeout: float) -> None:
+    # A local model on a CPU: 30 s cut 5-8 of 14 requests (issue 15).
+    assert AIConfig.from_env({"OPENAI_BASE_URL": url}).timeout == timeout
+    assert AIConfig.from_env({"OPENAI_BASE_URL": url, "TASKS_AI_TIMEOUT": "7"}).timeout == 7.0
+
+
 @pytest.mark.parametrize("timeout", ["soon", "0", "-1", "nan", "1e9"])
 def test_a_bad_timeout_is_a_clear_error(timeout: str) -> None:
     with pytest.raises(AIConfigError, match="TASKS_AI_TIMEOUT"):

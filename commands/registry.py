@@ -97,8 +97,10 @@ COMMAND_MODULES = {
     "commands.ai": ("ai",),
     "commands.bulk": ("done", "delete", "rm", "modify"),
     "commands.history": ("log", "history"),
+    "commands.interop": ("import", "export"),
     "commands.session": ("help", "clear", "quit", "exit"),
     "commands.setup": ("config", "completion"),
+    "commands.sync": ("sync", "merge-driver"),
     "commands.tasks": (
         "add", "subtask", "list", "ls", "next", "show", "edit", "undone", "reopen", "start",
         "stop", "annotate", "note", "denotate",

@@ -207,7 +207,7 @@ def _merge_field(key: str, b: Record, o: Record, t: Record, report: Report) -> t
         Conflict(
             t["uuid"],
             _id(t),
-            _name(t),
+            kept if key == "name" and isinstance(kept, str) else _name(t),
             key,
             _shown(kept),
             _shown(other),
@@ -340,10 +340,10 @@ def stamp(
     before = _by_uuid(shared)
     out: list[Any] = []
     for rec in current:
-        if not _has_uuid(rec) or before.get(rec["uuid"]) == rec:
+        if not _has_uuid(rec) or before.get(rec["uuid"], rec) == rec:
             out.append(rec)
             continue
-        old = before.get(rec["uuid"], {})
+        old = before[rec["uuid"]]  # a task new since then needs none: its `modified` says
         times = _times(rec)
         fresh = dict(times)
         for key in dict.fromkeys([*rec, *old]):

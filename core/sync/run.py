@@ -1,0 +1,111 @@
+"""One `sync`: fetch, merge in memory, write one `sync` transaction, commit, push (retried)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import AppError
+from core.model import Record
+from core.state import AppState, Journal
+from core.storage.document import Document
+from core.sync import git
+from core.sync.git import PUSH_TRIES, Repo, Sides, SyncError, SyncResult
+from core.sync.merge import Report
+
+
+def sync(state: AppState, init_remote: str | None = None) -> SyncResult:
+    """Sync the state's file with its repository's remote (first making one with `init_remote`)."""
+    if init_remote is not None:
+        repo = git.init(state.path, init_remote)
+    else:
+        found = git.find_repo(state.path)
+        if found is None or not found.git("remote").split():
+            raise NotSetUp(state.path)
+        repo = found
+    name = git.branch(repo)
+    url = repo.git("remote", "get-url", git.REMOTE).strip()
+    result = SyncResult(url, name, initialized=init_remote is not None)
+    for attempt in range(1, PUSH_TRIES + 1):
+        result.tries = attempt
+        sides = git.fetch(repo, name)
+        _add(result, _merge_round(state, repo, sides))
+        new = git.commit_merged(repo, name, sides, state.path)
+        if new is None or new == sides.theirs or git.push(repo, name):
+            return result
+    raise SyncError(
+        f"the remote kept changing while this sync merged ({PUSH_TRIES} tries); "
+        "everything is kept here: run sync again"
+    )
+
+
+class NotSetUp(AppError):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path} is not synced yet: `sync --init REMOTE` (a git URL or a path) sets it up"
+        )
+
+
+def _merge_round(state: AppState, repo: Repo, sides: Sides) -> Report:
+    """Merge the remote's version (if it has commits we do not) into the file, as one step."""
+    head = git.read_version(repo, sides.head, "committed")
+    theirs = git.read_version(repo, sides.theirs, "remote's") if sides.theirs_is_new(repo) else None
+    base = git.read_version(repo, sides.base, "merge base's") if theirs is not None else None
+    times = git.change_times(state.files.history.read().entries)
+
+    def mutate(j: Journal) -> Report:
+        records, next_id, report = git.merge_into(j.doc, head, base, theirs, times)
+        _replace_all(j, records)
+        j.doc.next_id = max(next_id, j.doc.next_id)
+        return report
+
+    return state.transact("sync", mutate)
+
+
+def _replace_all(j: Journal, records: list[Any]) -> None:
+    """Make the working document hold `records`, journaling each task that changed."""
+    before = _by_uuid(j.doc.records)
+    after = _by_uuid(records)
+    for uuid in dict.fromkeys([*before, *after]):
+        old, new = before.get(uuid), after.get(uuid)
+        if old != new:
+            j.touch(uuid, old, new)
+    j.doc.records = records
+
+
+def _by_uuid(records: list[Any]) -> dict[str, Record]:
+    return {r["uuid"]: r for r in records if isinstance(r, dict) and isinstance(r.get("uuid"), str)}
+
+
+def _add(result: SyncResult, report: Report) -> None:
+    result.pulled += report.pulled
+    result.pushed = report.pushed  # what the last round sends
+    result.conflicts.extend(report.conflicts)
+    result.revived.extend(report.revived)
+    result.renumbered.extend(report.renumbered)
+
+
+def merge_files(base: bytes, ours: bytes, theirs: bytes) -> tuple[bytes, Report]:
+    """git's merge driver: the three versions' bytes to the merged file's bytes."""
+    from core.storage.document import encode
+    from core.sync.merge import merge
+
+    docs = [
+        _decode(data, what) for data, what in ((base, "base"), (ours, "ours"), (theirs, "theirs"))
+    ]
+    merged = merge(
+        docs[0].records, docs[1].records, docs[2].records, max(docs[1].next_id, docs[2].next_id)
+    )
+    out = docs[1].working_copy()
+    out.records, out.next_id = merged.records, merged.next_id
+    return encode(out), merged.report
+
+
+def _decode(data: bytes, what: str) -> Document:
+    from core.storage.document import NewerVersionError, UndecodableError, decode
+
+    if not data.strip():
+        return Document()
+    try:
+        return decode(data)
+    except (UndecodableError, NewerVersionError) as e:
+        raise SyncError(f"{what} is not a task file tasksafe can merge: {e}") from None

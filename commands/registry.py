@@ -97,7 +97,6 @@ COMMAND_MODULES = {
     "commands.ai": ("ai",),
     "commands.bulk": ("done", "delete", "rm", "modify"),
     "commands.history": ("log", "history"),
-    "commands.interop": ("import", "export"),
     "commands.session": ("help", "clear", "quit", "exit"),
     "commands.setup": ("config", "completion"),
     "commands.sync": ("sync", "merge-driver"),

@@ -37,6 +37,7 @@ class Reply:
     content: str
     refusal: str | None = None
     finish_reason: str | None = None
+    model: str | None = None  # the model the server says it served
 
 
 def read_reply(body: bytes) -> Reply:
@@ -51,11 +52,12 @@ def read_reply(body: bytes) -> Reply:
     message = choice.get("message")
     message = message if isinstance(message, dict) else {}
     content, refusal = message.get("content"), message.get("refusal")
-    reason = choice.get("finish_reason")
+    reason, model = choice.get("finish_reason"), data.get("model")
     return Reply(
         content=content if isinstance(content, str) else "",
         refusal=str(refusal) if refusal else None,
         finish_reason=reason if isinstance(reason, str) else None,
+        model=one_line(model, 100) or None if isinstance(model, str) else None,
     )
 
 

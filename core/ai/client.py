@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from core.ai.answer import NotAChatCompletion, one_line, read_reply, tasks_from_answer
+from core.ai.answer import NotAChatCompletion, Reply, one_line, read_reply, tasks_from_answer
 from core.ai.prompt import answer_schema, build_messages, proposal_schema, repair_request
 from core.ai.proposal import Proposal, ProposalError, ProposedTask
 from core.ai.quickadd import parse_quickadd
@@ -187,7 +187,7 @@ def propose_tasks(
         note = "no AI server is set up (OPENAI_API_KEY or OPENAI_BASE_URL): used the offline parser"
         return _offline(text, now, note)
     try:
-        tasks = ask_model(text, config, now, modes)
+        tasks, served = ask_model(text, config, now, modes)
     except (AIUnavailableError, AIUnusableAnswerError) as exc:
         if not fallback:
             raise
@@ -197,13 +197,14 @@ def propose_tasks(
             raise AIUnavailableError(
                 f"{exc}; the offline parser could not read it: {offline}"
             ) from None
-    return Proposal(tasks, config.source, () if tasks else ("the model proposed no tasks",))
+    source = f"{served or config.model} at {config.url}"  # what answered, not what was asked for
+    return Proposal(tasks, source, () if tasks else ("the model proposed no tasks",))
 
 
 def ask_model(
     text: str, config: AIConfig, now: datetime, modes: ModeCache = MODES_ACCEPTED
-) -> tuple[ProposedTask, ...]:
-    """Ask the model, walking down the structured-output modes the server refuses."""
+) -> tuple[tuple[ProposedTask, ...], str | None]:
+    """Ask the model, walking down the modes the server refuses: the tasks and the model served."""
     now = _local(now)
     if len(text) > MAX_INPUT:
         raise ProposalError(f"the text is {len(text)} characters; at most {MAX_INPUT}", "text")
@@ -231,20 +232,20 @@ def ask_model(
 
 def _ask_in_mode(
     client: OpenAI, config: AIConfig, mode: str, text: str, now: datetime, modes: ModeCache
-) -> tuple[ProposedTask, ...]:
+) -> tuple[tuple[ProposedTask, ...], str | None]:
     """One question in one mode, and one repair request if the answer does not validate."""
     messages = build_messages(text, now, mode)
     budget = answer_budget(text)
-    content = _complete(client, config, mode, messages, budget)
+    reply = _complete(client, config, mode, messages, budget)
     modes.remember(config, mode)  # accepted, even if this answer turns out unusable
     try:
-        return tasks_from_answer(content, now)
+        return tasks_from_answer(reply.content, now), reply.model
     except ValueError as problem:
-        messages.append({"role": "assistant", "content": content[:MAX_INPUT]})
+        messages.append({"role": "assistant", "content": reply.content[:MAX_INPUT]})
         messages.append({"role": "user", "content": repair_request(problem)})
-    content = _complete(client, config, mode, messages, budget)
+    reply = _complete(client, config, mode, messages, budget)
     try:
-        return tasks_from_answer(content, now)
+        return tasks_from_answer(reply.content, now), reply.model
     except ValueError as problem:
         raise AIUnusableAnswerError(
             f"the model's answer could not be used, even after a retry ({one_line(problem, 80)})"
@@ -263,8 +264,8 @@ def _complete(
     mode: str,
     messages: list[ChatCompletionMessageParam],
     budget: int,
-) -> str:
-    """The assistant's text for messages, with bounded retries; raises AIError or _ModeUnsupported."""
+) -> Reply:
+    """The assistant's reply to messages, with bounded retries; raises AIError or _ModeUnsupported."""
     sampling: dict[str, Any] = {"temperature": TEMPERATURE, "max_tokens": budget}
     try:
         body = _with_retries(config, lambda: _send(client, config, mode, messages, sampling), mode)
@@ -275,8 +276,8 @@ def _complete(
     return _answer_text(body, config)
 
 
-def _answer_text(body: bytes, config: AIConfig) -> str:
-    """The assistant's text in a chat completion body; an AIError when it cannot be used."""
+def _answer_text(body: bytes, config: AIConfig) -> Reply:
+    """The assistant's reply in a chat completion body; an AIError when it cannot be used."""
     try:
         reply = read_reply(body)
     except NotAChatCompletion as exc:
@@ -290,7 +291,7 @@ def _answer_text(body: bytes, config: AIConfig) -> str:
         raise AIAnswerError("the server's content filter withheld the model's answer")
     if reply.finish_reason == "length":
         raise AIUnusableAnswerError("the model's answer was cut off (too long)")
-    return reply.content
+    return reply
 
 
 def _send(

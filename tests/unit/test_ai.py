@@ -205,6 +205,24 @@ def test_a_valid_answer_with_several_tasks(openai_server: FakeOpenAIServer) -> N
     assert "tools" not in request.json
 
 
+def test_the_source_names_the_model_the_server_served(openai_server: FakeOpenAIServer) -> None:
+    # Issue 15: with TASKS_AI_MODEL unset the review said "from gpt-4o-mini" whatever answered.
+    served = "/models/qwen2.5-0.5b-instruct-q4_k_m.gguf"
+    openai_server.enqueue(tasks_answer(MILK, model=served))
+    config = AIConfig.from_env({"OPENAI_BASE_URL": openai_server.base_url})
+    proposal = propose_tasks("buy milk", config, NOW)
+    assert proposal.source == f"{served} at {openai_server.base_url}"
+    assert openai_server.requests[0].json["model"] == "gpt-4o-mini"  # what was asked for
+
+
+def test_a_server_naming_no_model_is_named_by_the_setting(openai_server: FakeOpenAIServer) -> None:
+    body = json.loads(tasks_answer(MILK).body)
+    del body["model"]
+    openai_server.enqueue(json_body(body))
+    proposal = propose_tasks("buy milk", config_for(openai_server), NOW)
+    assert proposal.source == f"test-model at {openai_server.base_url}"
+
+
 def test_an_api_key_is_sent_as_a_bearer_token(openai_server: FakeOpenAIServer) -> None:
     openai_server.enqueue(tasks_answer(MILK))
     propose_tasks("buy milk", config_for(openai_server, api_key="sk-test"), NOW)

@@ -70,8 +70,17 @@ def propose(ctx: Context, text: str) -> Proposal:
     now = ctx.now()
     if not config.enabled:
         return propose_tasks(text, config, now)  # the offline parser: instant, no network
-    with ctx.busy(f"asking {config.source}… (Ctrl-C cancels)"):
-        return propose_tasks(text, config, now)
+    try:
+        with ctx.busy(f"asking {config.source}… (Ctrl-C cancels)"):
+            return propose_tasks(text, config, now)
+    except ModuleNotFoundError as exc:
+        # Installed without the `ai` extra: one line saying how to add it, in the REPL too.
+        from core.version import missing_extra
+
+        extra = missing_extra(exc)
+        if extra is None:
+            raise
+        raise extra from None
 
 
 def proposed_fields(task: ProposedTask) -> dict[str, Any]:

@@ -7,6 +7,7 @@ the edit step through the REPL's real task form; the data file is real, and so i
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -241,6 +242,21 @@ def test_a_model_error_is_an_app_error_and_writes_nothing(
     ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW)
     with pytest.raises(AppError, match="'nope' was not found"):
         run_ai(ctx, "buy milk", "--yes")
+    assert not tasks_path.exists()
+
+
+def test_without_the_ai_extra_the_error_is_one_line_naming_the_install(
+    tasks_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The REPL showed "unexpected ModuleNotFoundError" here: now an AppError, so one red line.
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setitem(sys.modules, "openai", None)  # `import openai` -> ModuleNotFoundError
+    ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW)
+    with pytest.raises(AppError) as caught:
+        run_ai(ctx, "buy milk", "--yes")
+    message = str(caught.value)
+    assert "optional package openai" in message and "tasksafe[ai]" in message
+    assert "\n" not in message
     assert not tasks_path.exists()
 
 

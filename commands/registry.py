@@ -97,6 +97,7 @@ COMMAND_MODULES = {
     "commands.ai": ("ai",),
     "commands.bulk": ("done", "delete", "rm", "modify"),
     "commands.history": ("log", "history"),
+    "commands.interop": ("import", "export"),
     "commands.session": ("help", "clear", "quit", "exit"),
     "commands.setup": ("config", "completion"),
     "commands.sync": ("sync", "merge-driver"),

@@ -590,6 +590,36 @@ class AppState:
 
         return self.transact(label, mutate)
 
+    def import_records(
+        self,
+        new: Sequence[Record],
+        updated: Mapping[str, Mapping[str, Any]],
+        label: str = "import",
+    ) -> tuple[list[Task], list[Task]]:
+        """Add `new` records (each under a new id) and set `updated[uuid]`'s fields (None: unset)
+        on the latest record of that uuid, in one transaction: (added, updated).
+
+        Field by field under the lock: a field another window changed meanwhile and the import
+        does not set is kept; a new record whose uuid arrived meanwhile is not added twice.
+        """
+
+        def mutate(j: Journal) -> tuple[list[Task], list[Task]]:
+            added = _add_new(j, new)
+            by_uuid = {r.get("uuid"): r for r in j.doc.records if isinstance(r, dict)}
+            changed = []
+            for uuid, fields in updated.items():
+                if (rec := by_uuid.get(uuid)) is None:
+                    continue  # deleted in another window meanwhile: not brought back
+                merged = {**rec, **fields, "modified": utc_now()}
+                merged = {k: v for k, v in merged.items() if not (k in fields and _unset(v))}
+                if any(merged.get(k) != rec.get(k) for k in fields):
+                    task = _task_of(merged)
+                    _put(j, uuid, rec, merged)
+                    changed.append(task)
+            return added, changed
+
+        return self.transact(label, mutate)
+
     # --- undo / redo: steps of the history, field by field (core/undo.py) ---
 
     def undo(self, step: int | None = None) -> Entry:
@@ -758,6 +788,16 @@ def _set(j: Journal, rec: Record, fields: Mapping[str, Any]) -> Task:
     _replace(j.doc, new, kept)
     j.touch(task.uuid, new, kept)
     return Task.from_record(kept)
+
+
+def _add_new(j: Journal, records: Sequence[Record]) -> list[Task]:
+    added = []
+    for rec in missing_by_uuid(records, j.doc.records):
+        new = {**rec, "id": j.doc.allocate_id()}
+        j.doc.records.append(new)
+        j.touch(new["uuid"], None, new)
+        added.append(Task.from_record(new))
+    return added
 
 
 def _unset(value: Any) -> bool:

@@ -6,7 +6,7 @@ its `show`). Importing the package imports them all, so every renderer is regist
 anything is drawn.
 """
 
-from ui.render import admin, ai, detail, history, session, setup, sync, tasks
+from ui.render import admin, ai, detail, history, interop, session, setup, sync, tasks
 from ui.render.ai import proposal_source, proposal_table, spinner
 from ui.render.base import console_for, data, render
 from ui.render.tasks import render_tasks_to_go
@@ -18,6 +18,7 @@ __all__ = [
     "data",
     "detail",
     "history",
+    "interop",
     "proposal_source",
     "proposal_table",
     "render",

@@ -1,0 +1,55 @@
+"""What import and export return: plain data that ui/render/interop.py draws."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from core.interop.plan import Plan
+from core.model import Task
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """The plan (new, updated, unchanged, problems) and what became of it."""
+
+    plan: Plan
+    detected: bool
+    outcome: str = ""
+    applied: bool = False
+    added: tuple[Task, ...] = ()
+    updated: tuple[Task, ...] = ()
+    code: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def exit_code(self) -> int:
+        return self.code
+
+    @property
+    def fmt(self) -> str:
+        return self.plan.parsed.fmt
+
+    def question(self) -> str:
+        p = self.plan
+        return f"import {len(p.new)} new and update {len(p.updated)} task(s)?"
+
+    def refused(self, outcome: str, code: int) -> ImportReport:
+        return replace(self, outcome=outcome, code=code)
+
+    def done(
+        self, outcome: str, added: Sequence[Task] = (), updated: Sequence[Task] = ()
+    ) -> ImportReport:
+        return replace(
+            self, outcome=outcome, applied=True, added=tuple(added), updated=tuple(updated)
+        )
+
+
+@dataclass(frozen=True)
+class Exported:
+    """`count` tasks in `fmt`: `data` for stdout, or written to `path`."""
+
+    count: int
+    fmt: str
+    path: str | None
+    data: bytes

@@ -1,0 +1,40 @@
+"""What an import would do: new, updated (which fields), unchanged, by uuid. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.interop.common import Parsed
+from core.model import Record
+
+
+@dataclass
+class Plan:
+    parsed: Parsed
+    new: list[Record] = field(default_factory=list)
+    updated: dict[str, dict[str, Any]] = field(default_factory=dict)  # uuid -> fields to set
+    unchanged: int = 0
+
+
+def plan(parsed: Parsed, current: Sequence[Any]) -> Plan:
+    """Match each parsed record to the current ones by uuid, field by field."""
+    by_uuid = {r.get("uuid"): r for r in current if isinstance(r, dict)}
+    result = Plan(parsed)
+    for rec in parsed.records:
+        old = by_uuid.get(rec["uuid"])
+        if old is None:
+            result.new.append(rec)
+            continue
+        changes = {k: rec.get(k) for k in parsed.fields if _value(rec.get(k)) != _value(old.get(k))}
+        if changes:
+            result.updated[rec["uuid"]] = changes
+        else:
+            result.unchanged += 1
+    return result
+
+
+def _value(v: Any) -> Any:
+    """Absent, null, "" and [] all mean unset."""
+    return None if v is None or v == "" or v == [] or v == {} else v

@@ -1,0 +1,251 @@
+"""iCalendar VTODO (RFC 5545), both ways, through the `icalendar` library (imported here only).
+
+UID is the uuid, SUMMARY the name, DESCRIPTION the description; STATUS NEEDS-ACTION and
+IN-PROCESS are pending (IN-PROCESS: started), COMPLETED done, CANCELLED skipped. PRIORITY 1-4 is
+1, 5 or none 2, 6-9 3 (written 1, 5, 9). DUE is due, DTSTART scheduled, COMPLETED / CREATED /
+LAST-MODIFIED the stamps, CATEGORIES the tags, RRULE the recurrence (its UNTIL: until),
+RELATED-TO the parent (RELTYPE=DEPENDS-ON, RFC 9253: depends). tasksafe's fields without an
+iCalendar property travel as X-TASKSAFE-* (project, wait, series, comment, notes).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import Any
+
+from core.interop.common import (
+    Parsed,
+    ReadError,
+    finish,
+    from_stamp,
+    instant,
+    priority_from_rank,
+    stamp,
+    text,
+    uuid_of,
+    wall,
+)
+from core.model import Record, Task
+
+FIELDS = (
+    *("name", "description", "comment", "priority", "tags", "status", "due", "created"),
+    *("completed", "project", "annotations", "wait", "scheduled", "start", "depends"),
+    *("parent", "recur", "until", "series"),
+)
+_FREQ = {"DAILY": "days", "WEEKLY": "weeks", "MONTHLY": "months", "YEARLY": "years"}
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY_WORDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse(data: bytes) -> Parsed:
+    from icalendar import Calendar
+
+    try:
+        calendars = Calendar.from_ical(data.decode("utf-8-sig"), multiple=True)
+    except UnicodeDecodeError as e:
+        raise ReadError(f"the input is not UTF-8 (byte {e.start})") from None
+    except (ValueError, KeyError, IndexError, TypeError) as e:
+        raise ReadError(f"not iCalendar: {e}") from None
+    out = Parsed("ical", fields=FIELDS)
+    todos = [c for cal in calendars for c in cal.walk("VTODO")]
+    for n, todo in enumerate(todos, 1):
+        where = f"VTODO {n} ({str(todo.get('UID', 'no UID'))[:60]})"
+        if str(todo.get("STATUS", "")).upper() == "CANCELLED":
+            out.skipped.append(f"{where}: cancelled")
+            continue
+        out.take(where, partial(_record, todo))
+    out.refuse_repeated_uuids()
+    return out
+
+
+def _record(todo: Any) -> Record:
+    status = str(todo.get("STATUS", "NEEDS-ACTION")).upper()
+    if status not in ("NEEDS-ACTION", "IN-PROCESS", "COMPLETED"):
+        raise ValueError(f"STATUS {status:.30} is not one of RFC 5545's")
+    done = status == "COMPLETED"
+    rec: Record = {
+        "uuid": uuid_of(str(todo.get("UID", ""))),
+        "name": text(str(todo.get("SUMMARY", "")), "SUMMARY"),
+        "description": text(str(todo.get("DESCRIPTION", "")), "DESCRIPTION"),
+        "comment": text(str(todo.get("X-TASKSAFE-COMMENT", "")), "comment"),
+        "priority": priority_from_rank(int(todo.get("PRIORITY", 0))),
+        "tags": _categories(todo),
+        "status": "done" if done else "pending",
+        "due": _wall(todo, "DUE"),
+        "created": _stamp(todo, "CREATED"),
+        "modified": _stamp(todo, "LAST-MODIFIED"),
+        "completed": _stamp(todo, "COMPLETED") if done else None,
+        "project": str(todo.get("X-TASKSAFE-PROJECT", "")) or None,
+        "scheduled": _wall(todo, "DTSTART"),
+        "wait": str(todo.get("X-TASKSAFE-WAIT", "")) or None,
+        "start": _started(todo, status),
+        "annotations": _notes(todo),
+    }
+    rec.update(_relations(todo))
+    if "RRULE" in todo:
+        rec["recur"], rec["until"] = rule_in(todo["RRULE"])
+        rec["series"] = str(todo.get("X-TASKSAFE-SERIES", "")) or rec["uuid"]
+    return finish(rec)
+
+
+def _categories(todo: Any) -> list[str]:
+    values = todo.get("CATEGORIES")
+    if values is None:
+        return []
+    groups = values if isinstance(values, list) else [values]
+    return [str(c) for g in groups for c in g.cats]
+
+
+def _moment(todo: Any, key: str) -> datetime | date | None:
+    prop = todo.get(key)
+    return None if prop is None else prop.dt
+
+
+def _wall(todo: Any, key: str) -> str | None:
+    moment = _moment(todo, key)
+    return None if moment is None else wall(moment)
+
+
+def _stamp(todo: Any, key: str) -> str | None:
+    moment = _moment(todo, key)
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, datetime.min.time(), UTC)
+    return stamp(moment)
+
+
+def _started(todo: Any, status: str) -> str | None:
+    given = str(todo.get("X-TASKSAFE-START", ""))
+    if given:
+        return stamp(from_stamp(given))
+    if status == "IN-PROCESS":
+        return _stamp(todo, "LAST-MODIFIED") or _stamp(todo, "DTSTAMP") or stamp(datetime.now(UTC))
+    return None
+
+
+def _notes(todo: Any) -> list[dict[str, str]]:
+    raw = todo.get("X-TASKSAFE-NOTES")
+    if raw is None:
+        return []
+    notes = json.loads(str(raw))
+    if not isinstance(notes, list):
+        raise ValueError("X-TASKSAFE-NOTES must be a JSON list")
+    return notes
+
+
+def _relations(todo: Any) -> dict[str, Any]:
+    related = todo.get("RELATED-TO")
+    found: dict[str, Any] = {"depends": []}
+    for prop in related if isinstance(related, list) else [related] if related else []:
+        kind = str(prop.params.get("RELTYPE", "PARENT")).upper()
+        if kind == "PARENT":
+            found["parent"] = uuid_of(str(prop))
+        elif kind == "DEPENDS-ON":
+            found["depends"].append(uuid_of(str(prop)))
+    return found
+
+
+def rule_in(rrule: Any) -> tuple[str, str | None]:
+    """An RRULE as tasksafe's rule text, and its UNTIL as `until`."""
+    from core.recurrence import check_rule
+
+    freq = (rrule.get("FREQ") or [""])[0]
+    interval = int((rrule.get("INTERVAL") or [1])[0])
+    days = [str(d).upper() for d in rrule.get("BYDAY") or []]
+    until = (rrule.get("UNTIL") or [None])[0]
+    if freq not in _FREQ:
+        raise ValueError(f"RRULE FREQ={freq:.20} has no tasksafe rule")
+    if days and freq == "WEEKLY" and interval == 1:
+        if days == list(_DAYS[:5]):
+            rule = check_rule("weekdays")
+        elif all(d in _DAYS for d in days):
+            rule = check_rule("every " + ",".join(_DAY_WORDS[_DAYS.index(d)] for d in days))
+        else:
+            raise ValueError(f"RRULE BYDAY={','.join(days):.30} has no tasksafe rule")
+    else:
+        rule = check_rule(f"every {interval} {_FREQ[freq]}")
+    return rule, (wall(until) if until is not None else None)
+
+
+def rule_out(rule: str, until: str | None) -> dict[str, Any]:
+    """tasksafe's rule text as an RRULE's parts."""
+    parts: dict[str, Any] = {}
+    words = rule.split()
+    if rule == "weekdays":
+        parts = {"FREQ": "WEEKLY", "BYDAY": list(_DAYS[:5])}
+    elif rule.startswith("every ") and all(d in _DAY_WORDS for d in words[-1].split(",")):
+        days = words[-1].split(",")
+        parts = {"FREQ": "WEEKLY", "BYDAY": [_DAYS[_DAY_WORDS.index(d)] for d in days]}
+    else:
+        named = {"daily": ("DAILY", 1), "weekly": ("WEEKLY", 1), "biweekly": ("WEEKLY", 2)}
+        named |= {"monthly": ("MONTHLY", 1), "quarterly": ("MONTHLY", 3), "yearly": ("YEARLY", 1)}
+        if rule in named:
+            freq, interval = named[rule]
+        else:
+            count, unit = words[1], words[2].rstrip("s")
+            freq, interval = (
+                {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY"}.get(unit, "YEARLY"),
+                int(count),
+            )
+        parts = {"FREQ": freq} | ({"INTERVAL": interval} if interval != 1 else {})
+    if until:  # of the DUE's type (RFC 5545): a date for a date
+        parts["UNTIL"] = date.fromisoformat(until) if len(until) == 10 else instant(until)
+    return parts
+
+
+# --- export ---
+
+
+def dump(tasks: Sequence[Task]) -> bytes:
+    from icalendar import Calendar
+
+    cal = Calendar()
+    cal.add("PRODID", "-//tasksafe//tasksafe//EN")
+    cal.add("VERSION", "2.0")
+    for task in tasks:
+        cal.add_component(todo_of(task))
+    return bytes(cal.to_ical())
+
+
+def todo_of(task: Task) -> Any:
+    from icalendar import Todo, vRecur
+
+    todo = Todo()
+    todo.add("UID", task.uuid)
+    todo.add("DTSTAMP", datetime.now(UTC))
+    todo.add("SUMMARY", task.name)
+    if task.description:
+        todo.add("DESCRIPTION", task.description)
+    status = "COMPLETED" if task.done else "IN-PROCESS" if task.start else "NEEDS-ACTION"
+    todo.add("STATUS", status)
+    todo.add("PRIORITY", {1: 1, 2: 5, 3: 9}[task.priority])
+    for key, value in (("DUE", task.due), ("DTSTART", task.scheduled)):
+        if value:
+            todo.add(key, date.fromisoformat(value) if len(value) == 10 else instant(value))
+    for key, value in (("CREATED", task.created), ("LAST-MODIFIED", task.modified)):
+        if value:
+            todo.add(key, from_stamp(value))
+    if task.done:
+        todo.add(
+            "COMPLETED", from_stamp(task.completed or task.modified or stamp(datetime.now(UTC)))
+        )
+    if task.tags:
+        todo.add("CATEGORIES", list(task.tags))
+    if task.recur:
+        todo.add("RRULE", vRecur(rule_out(task.recur, task.until)))
+    if task.parent:
+        todo.add("RELATED-TO", task.parent, parameters={"RELTYPE": "PARENT"})
+    for uuid in task.depends:
+        todo.add("RELATED-TO", uuid, parameters={"RELTYPE": "DEPENDS-ON"})
+    extra = {"PROJECT": task.project, "WAIT": task.wait, "SERIES": task.series}
+    extra |= {"COMMENT": task.comment, "START": task.start}
+    if task.annotations:
+        extra["NOTES"] = json.dumps([a.to_record() for a in task.annotations], ensure_ascii=False)
+    for key, value in extra.items():
+        if value:
+            todo.add(f"X-TASKSAFE-{key}", value)
+    return todo

@@ -1,0 +1,259 @@
+"""Sync through real git (issue 11): a bare repository as the remote, clones as machines.
+
+Each rule through `sync` and through a plain `git pull` with the merge driver; failures are one
+line, exit 1, nothing lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import run_cli
+
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+}
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **GIT_ENV}
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check
+    )
+
+
+class Machine:
+    """One machine: its own directory (and HOME), data file and repository."""
+
+    def __init__(self, root: Path, name: str, remote: Path) -> None:
+        self.dir = root / name
+        self.dir.mkdir()
+        self.file = self.dir / "tasks.json"
+        self.remote = remote
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli(self.file, *args, env=GIT_ENV)
+
+    def ok(self, *args: str) -> str:
+        done = self.run(*args)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def sync(self, *extra: str) -> dict[str, Any]:
+        report: dict[str, Any] = json.loads(self.ok("sync", "--json", *extra))
+        return report
+
+    def join(self) -> dict[str, Any]:
+        return self.sync("--init", str(self.remote))
+
+    def tasks(self) -> dict[str, dict[str, Any]]:
+        doc = json.loads(self.file.read_text())
+        return {t["name"]: t for t in doc["tasks"]}
+
+    def by_uuid(self) -> dict[str, dict[str, Any]]:
+        return {t["uuid"]: t for t in json.loads(self.file.read_text())["tasks"]}
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    path = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(path))
+    return path
+
+
+@pytest.fixture
+def two(tmp_path: Path, remote: Path) -> tuple[Machine, Machine]:
+    """Two machines that share one task, "buy milk" (id 1)."""
+    a, b = Machine(tmp_path, "a", remote), Machine(tmp_path, "b", remote)
+    a.ok("add", "buy milk")
+    a.join()
+    b.join()
+    assert set(b.tasks()) == {"buy milk"}
+    return a, b
+
+
+def test_a_second_machine_joining_keeps_both_lists_and_renumbers_its_own(
+    tmp_path: Path, remote: Path
+) -> None:
+    a, b = Machine(tmp_path, "a", remote), Machine(tmp_path, "b", remote)
+    a.ok("add", "buy milk")
+    a.join()
+    b.ok("add", "call mum")
+    report = b.join()
+    assert [(r["name"], r["old_id"], r["new_id"]) for r in report["renumbered"]] == [
+        ("call mum", 1, 2)
+    ]
+    a.sync()
+    assert a.tasks().keys() == b.tasks().keys() == {"buy milk", "call mum"}
+    assert a.file.read_bytes() == b.file.read_bytes()
+    ignored = (a.dir / ".gitignore").read_text()
+    assert "*.history" in ignored and "*.lock" in ignored and "*.backup" in ignored
+    shared = git(
+        remote.parent, "--git-dir", str(remote), "ls-tree", "-r", "--name-only", "HEAD"
+    ).stdout
+    assert set(shared.split()) == {".gitattributes", ".gitignore", "tasks.json"}
+
+
+def test_same_field_on_both_machines_the_later_wins_and_the_other_is_reported(
+    two: tuple[Machine, Machine],
+) -> None:
+    a, b = two
+    a.ok("edit", "1", "--name", "buy oat milk")
+    time.sleep(1.1)  # change times have one-second precision
+    b.ok("edit", "1", "--name", "buy soy milk")
+    a.sync()
+    report = b.sync()
+    (c,) = report["conflicts"]
+    assert (c["field"], c["kept"], c["other"], c["kept_side"]) == (
+        "name",
+        "buy soy milk",
+        "buy oat milk",
+        "local",
+    )
+    a.sync()
+    assert set(a.tasks()) == set(b.tasks()) == {"buy soy milk"}
+    human = b.run("sync").stdout
+    assert "synced" in human
+
+
+def test_the_earlier_change_loses_even_when_it_syncs_last(two: tuple[Machine, Machine]) -> None:
+    a, b = two
+    a.ok("edit", "1", "--name", "earlier")
+    time.sleep(1.1)
+    b.ok("edit", "1", "--name", "later")
+    b.sync()
+    report = a.sync()
+    assert report["conflicts"][0]["kept"] == "later"
+    assert report["conflicts"][0]["other"] == "earlier"
+    assert set(a.tasks()) == {"later"}
+
+
+def test_one_side_changes_tags_merge_as_sets_done_keeps_the_edit(
+    two: tuple[Machine, Machine],
+) -> None:
+    a, b = two
+    a.ok("modify", "1", "--", "+dairy", "p1")
+    a.ok("add", "call mum")
+    b.ok("modify", "1", "--", "+errands", "due:2026-12-24")
+    b.ok("done", "1")
+    a.sync()
+    report = b.sync()
+    assert report["conflicts"] == []
+    a.sync()
+    for m in (a, b):
+        milk = m.tasks()["buy milk"]
+        assert sorted(milk["tags"]) == ["dairy", "errands"]
+        assert (milk["priority"], milk["due"], milk["status"]) == (1, "2026-12-24", "done")
+        assert "call mum" in m.tasks()
+
+
+def test_deleted_on_one_machine_edited_on_the_other_is_kept(two: tuple[Machine, Machine]) -> None:
+    a, b = two
+    a.ok("add", "water plants")
+    a.sync()
+    b.sync()
+    a.ok("delete", "1", "2", "--yes")
+    b.ok("edit", "1", "--name", "buy milk and bread")
+    a.sync()
+    report = b.sync()
+    assert [r["deleted_on"] for r in report["revived"]] == ["remote"]
+    a.sync()
+    assert set(a.tasks()) == set(b.tasks()) == {"buy milk and bread"}
+
+
+def test_a_sync_is_one_undoable_step(two: tuple[Machine, Machine]) -> None:
+    a, b = two
+    a.ok("add", "from a")
+    a.sync()
+    b.sync()
+    assert "from a" in b.tasks()
+    log = json.loads(b.ok("log", "--json", "-n", "1"))
+    assert log[0]["label"] == "sync"
+    b.ok("undo")
+    assert "from a" not in b.tasks()
+
+
+def test_a_plain_git_pull_merges_per_task_with_the_driver(two: tuple[Machine, Machine]) -> None:
+    a, b = two
+    a.ok("modify", "1", "--", "+dairy")
+    a.ok("add", "call mum")
+    a.sync()
+    b.ok("edit", "1", "--name", "buy oat milk")
+    b.ok("add", "pay rent")
+    git(b.dir, "commit", "-q", "-am", "by hand")
+    pulled = git(b.dir, "pull", "--no-rebase", "-q", "origin", "master", check=False)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    text = b.file.read_text()
+    assert "<<<<<<<" not in text
+    tasks = b.tasks()
+    assert set(tasks) == {"buy oat milk", "call mum", "pay rent"}
+    assert tasks["buy oat milk"]["tags"] == ["dairy"]
+    assert len({t["id"] for t in tasks.values()}) == 3
+    b.sync()
+    a.sync()
+    assert a.by_uuid() == b.by_uuid()
+
+
+def test_an_unreachable_remote_is_one_line_exit_1_nothing_lost(tmp_path: Path) -> None:
+    m = Machine(tmp_path, "a", tmp_path / "nowhere.git")
+    m.ok("add", "buy milk")
+    done = m.run("sync", "--init", str(tmp_path / "nowhere.git"))
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1 and "sync failed" in done.stderr
+    assert set(m.tasks()) == {"buy milk"}
+    m.ok("add", "offline still works")
+    assert m.run("sync").returncode == 1
+
+
+def test_a_rejected_push_is_one_line_and_the_next_sync_picks_up(
+    two: tuple[Machine, Machine], remote: Path
+) -> None:
+    a, b = two
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'no pushes today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    a.ok("add", "call mum")
+    done = a.run("sync")
+    assert done.returncode == 1 and "sync failed" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    hook.unlink()
+    a.sync()
+    b.sync()
+    assert "call mum" in b.tasks()
+
+
+def test_a_remote_holding_a_non_task_file_is_refused_with_nothing_changed(
+    tmp_path: Path, remote: Path
+) -> None:
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(remote), str(other))
+    (other / "tasks.json").write_text("these are not tasks\n")
+    git(other, "add", "tasks.json")
+    git(other, "commit", "-q", "-m", "not tasks")
+    git(other, "push", "-q", "origin", "HEAD")
+    m = Machine(tmp_path, "m", remote)
+    m.ok("add", "buy milk")
+    before = m.file.read_bytes()
+    done = m.run("sync", "--init", str(remote))
+    assert done.returncode == 1
+    assert "not a task file" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert m.file.read_bytes() == before
+
+
+def test_sync_before_init_says_how(tmp_path: Path) -> None:
+    m = Machine(tmp_path, "m", tmp_path / "r")
+    m.ok("add", "x")
+    done = m.run("sync")
+    assert done.returncode == 1 and "sync --init" in done.stderr

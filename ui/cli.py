@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from functools import partial
 from typing import Any
 
@@ -46,7 +46,8 @@ def run(argv: Sequence[str], environ: Mapping[str, str], exiting: bool = False) 
         return e.exit_code
     except KeyboardInterrupt:
         return _interrupted(opened)
-    except BrokenPipeError:
+    except BrokenPipeError:  # `tasksafe list | head`: the reader has what it wanted
+        _quiet_stdout()
         return 0
     except Exception as e:  # a bug: one line for the user, the traceback in the log
         extra = missing_extra(e)  # `ai` installed without its extra: say how to add it
@@ -57,6 +58,12 @@ def run(argv: Sequence[str], environ: Mapping[str, str], exiting: bool = False) 
             f"error: unexpected {type(e).__name__}: {e} (details in {log_crash()})", file=sys.stderr
         )
         return EXIT_ERROR
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail a second time."""
+    with suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _interrupted(opened: Sequence[AppState]) -> int:
@@ -218,11 +225,11 @@ def show(result: Any, environ: Mapping[str, str]) -> None:
         sys.stdout.write(result.text)  # a completion script, exactly as generated
     elif isinstance(result, TasksAdded):
         print("\n".join(str(t.id) for t in result.tasks))  # just the id: `id=$(tasksafe add ...)`
-    elif result is not None:
-        from dataclasses import replace
+    elif isinstance(result, TaskTable):
+        from ui.plain import write_table  # no Rich: a single pass over the rows
 
+        write_table(result, environ, everything=result.show_all)
+    elif result is not None:
         from ui.render import console_for, render
 
-        if isinstance(result, TaskTable):
-            result = replace(result, show_all=True)  # one-shot output scrolls; never cut it short
         render(result, console_for(sys.stdout, environ))

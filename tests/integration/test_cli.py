@@ -346,3 +346,25 @@ def test_global_options_before_the_command_keep_their_values(four: Path) -> None
     r = run_cli(four, "--lock-timeout", "2", "list", "--json")
     assert r.returncode == 0, r.stderr
     assert [t["name"] for t in json.loads(r.stdout)][:1] == ["alpha"]
+
+
+def test_list_into_a_closed_pipe_exits_0_quietly(tasks_path: Path) -> None:
+    AppState(tasks_path).add_tasks([{"name": f"task {k}"} for k in range(3000)])
+    argv = f"{sys.executable} {MAIN} --file {tasks_path} list | head -2"
+    r = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", argv],
+        capture_output=True,
+        text=True,
+        cwd=tasks_path.parent,
+        env=child_env(tasks_path.parent, None),
+        timeout=60,
+    )
+    assert (r.returncode, r.stderr) == (0, "")
+    assert len(r.stdout.splitlines()) == 2
+
+
+def test_list_off_a_terminal_prints_every_row_as_plain_lines(four: Path) -> None:
+    out = ok(four, "list").splitlines()
+    assert out[0].split() == ["id", "pri", "due", "tags", "name"]
+    assert [line.split()[0] for line in out[1:-1]] == ["1", "2", "4", "3"]
+    assert out[-1].startswith("4 shown")

@@ -68,9 +68,9 @@ def steps(path: Path) -> list[str]:
 
 
 def listed_ids(out: str) -> list[int]:
-    """The ids of a rendered table's rows."""
-    cells = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
-    return [int(c) for c in cells if c.isdigit()]
+    """The ids of a listed table's rows: the one-shot CLI's plain lines (id, then P1-P3)."""
+    rows = (line.split() for line in out.splitlines())
+    return [int(w[0]) for w in rows if len(w) > 1 and w[0].isdigit() and w[1][:1] == "P"]
 
 
 # --- the "Done when" sentences ---

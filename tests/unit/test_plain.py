@@ -1,0 +1,68 @@
+"""ui/plain.py: the one-shot `list` as plain aligned lines (issue 13)."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from commands.results import TaskTable
+from core.model import Task, new_record
+from ui.plain import colour_wanted, cut, table_lines, width_of
+
+NOW = datetime(2026, 12, 1, 12, 0)
+
+
+def tasks(*names: str, **fields: object) -> list[Task]:
+    return [
+        Task.from_record(new_record(k, name, **fields))  # type: ignore[arg-type]
+        for k, name in enumerate(names, 1)
+    ]
+
+
+def table(rows: list[Task]) -> TaskTable:
+    return TaskTable(rows, "tasks", len(rows), 0, now=NOW)
+
+
+def test_every_row_is_one_aligned_line_without_box_drawing() -> None:
+    lines = table_lines(table(tasks(*(f"task {k}" for k in range(1, 12)))), NOW, None, False)
+    assert lines[0].split() == ["id", "pri", "due", "tags", "name"]
+    assert len(lines) == 1 + 11 + 1  # header, every row, the summary
+    assert lines[-1] == "11 shown · 11 pending · 0 done"
+    assert {line.index("task") for line in lines[1:-1]} == {lines[0].index("name")}
+    assert not any(c in "".join(lines) for c in "│─╭╰┃")
+
+
+def test_a_name_is_never_cut_off_a_terminal_and_cut_with_an_ellipsis_on_one() -> None:
+    rows = tasks("a" * 200, "short")
+    assert "a" * 200 in table_lines(table(rows), NOW, None, False)[1]
+    on_screen = table_lines(table(rows), NOW, 50, False)
+    assert all(width_of(line) <= 50 for line in on_screen[:-1])
+    assert on_screen[1].endswith("a…")
+
+
+def test_a_screenful_says_how_many_more_and_the_command_for_these_rows() -> None:
+    rows = tasks(*(f"t{k}" for k in range(30)))
+    lines = table_lines(TaskTable(rows, "tasks +home", 30, 0, now=NOW), NOW, 80, False, limit=5)
+    assert len(lines) == 1 + 5 + 2
+    assert lines[-2] == "… 25 more: tasksafe list +home | less -R shows them all"
+    assert lines[-1].startswith("5 of 30 shown")
+
+
+def test_user_text_loses_control_characters_and_stays_on_one_line() -> None:
+    (row,) = table_lines(table(tasks("esc \x1b[31mRED\nnext\tx")), NOW, None, False)[1:2]
+    assert "\x1b" not in row and "\t" not in row
+    assert row.endswith("esc RED ⏎ next x")
+
+
+def test_wide_characters_take_two_cells() -> None:
+    assert width_of("日本") == 4 and width_of("e\u0301") == 1
+    assert cut("日本語の名前", 5) == "日本…"
+
+
+def test_colour_follows_no_color_and_the_forcing_variables() -> None:
+    pipe = io.StringIO()
+    assert not colour_wanted(pipe, {})
+    assert colour_wanted(pipe, {"FORCE_COLOR": "1"})
+    assert not colour_wanted(pipe, {"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    (row,) = table_lines(table(tasks("x", priority=1)), NOW, None, True)[1:2]
+    assert "\033[1;31mP1" in row

@@ -43,6 +43,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core.ai.answer import NotAChatCompletion, Reply, one_line, read_reply, tasks_from_answer
+from core.ai.combine import combine
 from core.ai.prompt import answer_schema, build_messages, proposal_schema, repair_request
 from core.ai.proposal import Proposal, ProposalError, ProposedTask
 from core.ai.quickadd import parse_quickadd
@@ -198,7 +199,10 @@ def propose_tasks(
                 f"{exc}; the offline parser could not read it: {offline}"
             ) from None
     source = f"{served or config.model} at {config.url}"  # what answered, not what was asked for
-    return Proposal(tasks, source, () if tasks else ("the model proposed no tasks",))
+    if not tasks:
+        return Proposal(tasks, source, ("the model proposed no tasks",))
+    tasks, notes = combine(tasks, text, now)  # what the user typed explicitly wins (issue 15)
+    return Proposal(tasks, source, notes)
 
 
 def ask_model(

@@ -81,6 +81,11 @@ def _skip_separators(words: list[_Word], i: int) -> int:
 
 def _parse_segment(segment: str, now: datetime) -> dict[str, Any]:
     """One task's raw fields from its text."""
+    return read_segment(segment, now)[0]
+
+
+def read_segment(segment: str, now: datetime) -> tuple[dict[str, Any], list[str]]:
+    """One task's raw fields from its text, and the words (normalised) that were not the name."""
     words = _words(segment)
     used: set[int] = set()
     fields: dict[str, Any] = {"tags": _take_tags(segment, words, used)}
@@ -89,7 +94,7 @@ def _parse_segment(segment: str, now: datetime) -> dict[str, Any]:
         fields["priority"] = priority
     fields["due"] = _take_due(words, used, now)
     fields["name"] = _rest(segment, words, used)
-    return fields
+    return fields, [words[i].norm for i in sorted(used)]
 
 
 def _take_tags(segment: str, words: list[_Word], used: set[int]) -> list[str]:

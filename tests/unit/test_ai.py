@@ -223,6 +223,28 @@ def test_a_server_naming_no_model_is_named_by_the_setting(openai_server: FakeOpe
     assert proposal.source == f"test-model at {openai_server.base_url}"
 
 
+def test_what_the_user_typed_wins_over_a_small_models_answer(
+    openai_server: FakeOpenAIServer,
+) -> None:
+    # Issue 15's measured answer of a 0.5B model, through the real client and server.
+    merged = {
+        "name": "call mom next tuesday evening",
+        "description": "buy milk",
+        "priority": 3,
+        "tags": [],
+        "due": "2027-01-01",
+    }
+    openai_server.enqueue(tasks_answer(merged))
+    text = "call mom next tuesday evening, high priority, and buy milk #errands"
+    proposal = propose_tasks(text, config_for(openai_server), NOW)
+    assert proposal.tasks == (
+        ProposedTask("call mom", priority=1, due="2027-01-05T18:00"),
+        ProposedTask("buy milk", tags=("errands",)),
+    )
+    assert proposal.source == f"test-model at {openai_server.base_url}"
+    assert any("as typed" in note for note in proposal.notes)
+
+
 def test_an_api_key_is_sent_as_a_bearer_token(openai_server: FakeOpenAIServer) -> None:
     openai_server.enqueue(tasks_answer(MILK))
     propose_tasks("buy milk", config_for(openai_server, api_key="sk-test"), NOW)

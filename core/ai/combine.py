@@ -1,0 +1,142 @@
+"""The model proposes the split and the names; deterministic code owns what the user typed.
+
+Issue 15: a 0.5B model under a JSON schema returns valid JSON whose content is often wrong
+("call mom next tuesday evening, high priority, and buy milk #errands" became one task, priority
+3, due tomorrow, "buy milk" as its description). The quick-add parser (core.ai.quickadd, the
+vocabulary `add` speaks) reads each piece of the text, and what it reads explicitly wins:
+- a typed priority (`p1`, `high priority`), `#tag`s and a due phrase are put on the model's task
+  that piece belongs to (matched by the name's words); when the model's due differs from the
+  phrase, the phrase wins and a note says so;
+- a piece the model folded into another task's description (its words in no task's name) becomes
+  a task of its own again;
+- a model's name that is the piece's text with the typed words left in loses them.
+Everything stays a proposal: the review shows the result and the notes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from core.ai.proposal import MAX_TASKS, ProposalError, ProposedTask, validate_proposed
+from core.ai.quickadd import read_segment, split_tasks
+from core.dates import normalise_word
+from core.vocabulary import same_tag
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One piece of the user's text as the quick-add parser reads it."""
+
+    name: str
+    priority: int | None
+    tags: tuple[str, ...]
+    due: str | None
+    typed: frozenset[str]  # the words that were not the name: markers, tags, the due phrase
+
+
+def read_pieces(text: str, now: datetime) -> list[Piece]:
+    """Each piece of text the quick-add parser can read; a piece it cannot read is left out."""
+    pieces = []
+    for segment in split_tasks(text):
+        try:
+            fields, typed = read_segment(segment, now)
+        except ProposalError:
+            continue
+        due = fields["due"]
+        pieces.append(
+            Piece(
+                fields["name"], fields.get("priority"), tuple(fields["tags"]), due, frozenset(typed)
+            )
+        )
+    return pieces
+
+
+def combine(
+    tasks: tuple[ProposedTask, ...], text: str, now: datetime
+) -> tuple[tuple[ProposedTask, ...], tuple[str, ...]]:
+    """The model's tasks with what the user typed explicitly put back; notes say what changed."""
+    result, notes = list(tasks), []
+    for piece in read_pieces(text, now):
+        index = _owner(piece, result)
+        if index is None:
+            index = _folded_into(piece, result)
+            if index is not None and len(result) < MAX_TASKS:
+                result[index] = _without_piece(result[index], piece)
+                result.append(_piece_task(piece, now))
+                notes.append(f"split {piece.name!r} out of task {index + 1} into a task of its own")
+            continue
+        result[index], changes = _apply(result[index], piece)
+        notes += [f"task {index + 1}: {change}" for change in changes]
+    return tuple(result), tuple(notes)
+
+
+def _words(text: str) -> set[str]:
+    return {normalise_word(w) for w in _WORD.findall(text.lower()) if len(w) > 1}
+
+
+def _owner(piece: Piece, tasks: list[ProposedTask]) -> int | None:
+    """The task whose name shares the most words with the piece's name, if any does."""
+    wanted = _words(piece.name)
+    scores = [len(wanted & _words(task.name)) for task in tasks]
+    if not scores or max(scores) == 0:
+        return None
+    return scores.index(max(scores))
+
+
+def _folded_into(piece: Piece, tasks: list[ProposedTask]) -> int | None:
+    """The task whose description holds every word of the piece's name: the model merged them."""
+    wanted = _words(piece.name)
+    if not wanted:
+        return None
+    for index, task in enumerate(tasks):
+        if wanted <= _words(task.description):
+            return index
+    return None
+
+
+def _without_piece(task: ProposedTask, piece: Piece) -> ProposedTask:
+    pattern = re.compile(re.escape(piece.name), re.IGNORECASE)
+    description = " ".join(pattern.sub("", task.description).split()).strip(" ,;.-")
+    return replace(task, description=description)
+
+
+def _piece_task(piece: Piece, now: datetime) -> ProposedTask:
+    raw: dict[str, Any] = {"name": piece.name, "tags": list(piece.tags), "due": piece.due}
+    if piece.priority is not None:
+        raw["priority"] = piece.priority
+    (task,) = validate_proposed([raw], now)
+    return task
+
+
+def _apply(task: ProposedTask, piece: Piece) -> tuple[ProposedTask, list[str]]:
+    """The task with the piece's typed priority, tags and due; what was changed, said."""
+    changes: list[str] = []
+    fields: dict[str, Any] = {}
+    if piece.priority is not None and piece.priority != task.priority:
+        fields["priority"] = piece.priority
+        changes.append(f"priority {piece.priority} as typed (the model said {task.priority})")
+    missing = tuple(t for t in piece.tags if not any(same_tag(t, have) for have in task.tags))
+    if missing:
+        fields["tags"] = task.tags + missing
+        changes.append("put back " + " ".join(f"#{t}" for t in missing))
+    if piece.due is not None and piece.due != task.due:
+        fields["due"] = piece.due
+        said = task.due or "no date"
+        changes.append(f"due {piece.due.replace('T', ' ')} as typed (the model said {said})")
+    name = _name_without_typed(task.name, piece)
+    if name != task.name:
+        fields["name"] = name
+    return replace(task, **fields), changes
+
+
+def _name_without_typed(name: str, piece: Piece) -> str:
+    """The model's name without the typed words, when what is left is the piece's own name."""
+    kept = [w for w in name.split() if normalise_word(w.strip(",.;")) not in piece.typed]
+    if piece.typed and " ".join(kept).strip(" ,").lower() == piece.name.lower():
+        return piece.name
+    return name

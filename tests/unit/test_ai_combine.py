@@ -1,0 +1,81 @@
+"""core.ai.combine: the model's split and names, with what the user typed explicitly put back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core.ai.combine import combine, read_pieces
+from core.ai.proposal import ProposedTask
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # a Tuesday
+MOM_TEXT = "call mom next tuesday evening, high priority, and buy milk #errands"
+
+
+def test_the_issues_sentence_comes_out_as_typed() -> None:
+    # Issue 15: a 0.5B model merged the two, priority 3, due tomorrow, "buy milk" as description.
+    model = (ProposedTask("call mom next tuesday evening", "buy milk", 3, (), "2026-12-02"),)
+    tasks, notes = combine(model, MOM_TEXT, NOW)
+    assert tasks == (
+        ProposedTask("call mom", priority=1, due="2026-12-08T18:00"),
+        ProposedTask("buy milk", tags=("errands",)),
+    )
+    assert "task 1: priority 1 as typed (the model said 3)" in notes
+    assert "task 1: due 2026-12-08 18:00 as typed (the model said 2026-12-02)" in notes
+    assert any("split 'buy milk' out of task 1" in note for note in notes)
+
+
+def test_a_right_answer_is_left_alone_without_notes() -> None:
+    model = (
+        ProposedTask("call mom", priority=1, due="2026-12-08T18:00"),
+        ProposedTask("buy milk", tags=("errands",)),
+    )
+    assert combine(model, MOM_TEXT, NOW) == (model, ())
+
+
+def test_dropped_tags_and_priority_go_back_on_the_task_they_were_typed_in() -> None:
+    model = (ProposedTask("pay rent"), ProposedTask("water the plants", tags=("home",)))
+    tasks, notes = combine(model, "pay rent p1 #money; water the plants #garden", NOW)
+    assert tasks == (
+        ProposedTask("pay rent", priority=1, tags=("money",)),
+        ProposedTask("water the plants", tags=("home", "garden")),
+    )
+    assert "task 1: put back #money" in notes and "task 2: put back #garden" in notes
+
+
+def test_a_tag_the_model_kept_in_another_case_is_not_doubled() -> None:
+    model = (ProposedTask("fix build", tags=("work",)),)
+    assert combine(model, "fix build #Work", NOW) == (model, ())
+
+
+def test_without_a_typed_due_the_models_date_stays() -> None:
+    model = (ProposedTask("send the report", due="2026-12-31"),)
+    assert combine(model, "send the report by the end of the month", NOW)[0] == model
+
+
+def test_a_split_the_parser_cannot_see_is_the_models() -> None:
+    # The model split a rambling paragraph into four right tasks, which the offline parser refused.
+    text = (
+        "so this week I really need to sort out the car insurance, my sister's birthday present,"
+        " the gutter that keeps leaking and also the tax papers #home"
+    )
+    model = (
+        ProposedTask("sort out car insurance"),
+        ProposedTask("buy sister's birthday present"),
+        ProposedTask("fix the leaking gutter"),
+        ProposedTask("tax papers"),
+    )
+    tasks, _ = combine(model, text, NOW)
+    assert [t.name for t in tasks] == [t.name for t in model]
+    assert len(tasks) == 4
+
+
+def test_pieces_are_read_by_the_add_vocabulary() -> None:
+    (mom, milk) = read_pieces(MOM_TEXT, NOW)
+    assert (mom.name, mom.priority, mom.due) == ("call mom", 1, "2026-12-08T18:00")
+    assert (milk.name, milk.tags, milk.due) == ("buy milk", ("errands",), None)
+
+
+def test_a_piece_the_parser_refuses_is_left_to_the_model() -> None:
+    model = (ProposedTask("call mom", due="2026-12-03"),)
+    assert combine(model, "call mom on feb 30", NOW) == (model, ())

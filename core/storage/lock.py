@@ -120,9 +120,28 @@ def describe_holder(lock_path: str) -> str:
     try:
         info = json.loads(_read_lock_file(lock_path) or b"{}")
         held = time.time() - float(info["since"])
+        if info["host"] == platform.node() and not _alive(int(info["pid"])):
+            # Issue 13: a record left by a holder that died (or by a version that did not clear
+            # it) would blame a process that is gone; the lock is held by someone else.
+            return "another process"
         return f"pid {info['pid']} `{info['command']}` on {info['host']}, for {held:.1f} s"
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, OverflowError):
         return "another process"
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process `pid` runs on this host (signal 0 checks without sending anything)."""
+    if os.name != "posix":  # pragma: no cover - os.kill would end the process on Windows
+        return True
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    return True
 
 
 def _read_lock_file(lock_path: str) -> bytes:
@@ -228,6 +247,7 @@ class FileLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
+        _clear_holder(fd)  # before the unlock: the record never outlives our hold (issue 13)
         _unlock_and_close(fd)
 
     def __enter__(self) -> FileLock:
@@ -281,6 +301,12 @@ def _unlock_and_close(fd: int) -> None:
         unlock(fd)
     finally:
         os.close(fd)
+
+
+def _clear_holder(fd: int) -> None:
+    # Best effort, as the write: a waiting window then says "another process", never us.
+    with suppress(OSError):
+        os.ftruncate(fd, 0)
 
 
 def _write_holder(fd: int) -> None:

@@ -270,7 +270,8 @@ def test_a_waiter_whose_lock_file_was_taken_away_locks_the_new_one_instead(
         try:
             holder.release()  # the old file's lock is free now
             assert not waiter.acquired.wait(1.0), "two writers hold the lock at once"
-            assert f'"pid": {holder.pid}' in old_inode.read_text()  # the waiter wrote nothing
+            # The holder cleared its record on release, and the waiter wrote nothing there.
+            assert old_inode.read_bytes() == b""
             newcomer.release()
             assert waiter.acquired.wait(10)
             assert waiter.lock.still_ours()
@@ -415,3 +416,56 @@ def test_unusable_lock_file_names_what_is_there_instead_of_a_lock_file(
     os.symlink(tmp_path / "tasks.json", lock_path)
     assert unusable_lock_file(str(lock_path)) == "a symbolic link"
     assert not (tmp_path / "tasks.json").exists()
+
+
+# A holder that is not tasksafe: plain flock on the lock file, a line when it holds it.
+FOREIGN_HOLDER = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_release_clears_the_holder_record_before_unlocking(lock_path: Path) -> None:
+    with FileLock(str(lock_path), timeout=1):
+        assert json.loads(lock_path.read_bytes())["pid"] == os.getpid()
+    assert lock_path.read_bytes() == b""  # no record left to blame us later
+    assert describe_holder(str(lock_path)) == "another process"
+
+
+def test_a_record_of_a_process_that_is_gone_is_not_believed(lock_path: Path) -> None:
+    # A tasksafe that died holding the lock (or an older version) left its record; now another
+    # program, not tasksafe, holds the lock: the waiting window must not name the dead pid.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = int(gone.stdout)
+    record = {"pid": dead, "host": socket.gethostname(), "command": "main.py add eggs", "since": 1}
+    lock_path.write_text(json.dumps(record))
+    foreign = subprocess.Popen(
+        [sys.executable, "-c", FOREIGN_HOLDER, str(lock_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert foreign.stdout is not None and foreign.stdout.readline() == "locked\n"
+        assert describe_holder(str(lock_path)) == "another process"
+        with pytest.raises(FileLockTimeoutError) as exc:
+            FileLock(str(lock_path), timeout=0.2).acquire()
+        assert str(dead) not in str(exc.value) and "another process" in str(exc.value)
+    finally:
+        foreign.communicate("\n", timeout=10)
+
+
+def test_a_live_holder_in_another_process_is_named(lock_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(lock_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        env=child_env(lock_path.parent, None),
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        assert f"pid {holder.pid} " in describe_holder(str(lock_path))
+    finally:
+        holder.communicate("\n", timeout=10)
+    assert describe_holder(str(lock_path)) == "another process"

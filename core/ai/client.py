@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from core.ai.answer import NotAChatCompletion, Reply, one_line, read_reply, tasks_from_answer
 from core.ai.combine import combine
 from core.ai.prompt import answer_schema, build_messages, proposal_schema, repair_request
-from core.ai.proposal import Proposal, ProposalError, ProposedTask
+from core.ai.proposal import Proposal, ProposalError, ProposedTask, past_due_notes
 from core.ai.quickadd import parse_quickadd
 from core.errors import AppError
 
@@ -202,7 +202,7 @@ def propose_tasks(
     if not tasks:
         return Proposal(tasks, source, ("the model proposed no tasks",))
     tasks, notes = combine(tasks, text, now)  # what the user typed explicitly wins (issue 15)
-    return Proposal(tasks, source, notes)
+    return Proposal(tasks, source, notes + past_due_notes(tasks, now))
 
 
 def ask_model(
@@ -419,7 +419,8 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def _offline(text: str, now: datetime, note: str) -> Proposal:
-    return Proposal(parse_quickadd(text, now), OFFLINE_SOURCE, (note,))
+    tasks = parse_quickadd(text, now)
+    return Proposal(tasks, OFFLINE_SOURCE, (note, *past_due_notes(tasks, now)))
 
 
 def _local(now: datetime | None) -> datetime:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.dates import parse_due
+from core.dates import describe_due, parse_due
 from core.errors import InvalidValueError
 from core.vocabulary import DEFAULT_PRIORITY, check_tag, clean_text, parse_priority
 
@@ -156,3 +156,12 @@ def _due(value: Any, index: int, now: datetime) -> str | None:
             index,
         )
     return due
+
+
+def past_due_notes(tasks: Sequence[ProposedTask], now: datetime) -> tuple[str, ...]:
+    """A note for each proposed due already past (a model's "January" became last January)."""
+    notes = []
+    for index, task in enumerate(tasks, 1):
+        if task.due and describe_due(task.due, now)[1]:
+            notes.append(f"task {index}: due {task.due.replace('T', ' ')} is in the past")
+    return tuple(notes)

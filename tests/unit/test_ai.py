@@ -245,6 +245,21 @@ def test_what_the_user_typed_wins_over_a_small_models_answer(
     assert any("as typed" in note for note in proposal.notes)
 
 
+def test_a_due_in_the_past_is_flagged_in_a_note(openai_server: FakeOpenAIServer) -> None:
+    # Issue 15: "January" became 2026-01-01, unflagged.
+    openai_server.enqueue(tasks_answer(MILK | {"name": "dentist", "due": "2026-01-01"}))
+    proposal = propose_tasks("dentist in January", config_for(openai_server), NOW)
+    assert proposal.tasks[0].due == "2026-01-01"
+    assert proposal.notes == ("task 1: due 2026-01-01 is in the past",)
+
+
+def test_tomorrow_9am_never_lands_on_today(openai_server: FakeOpenAIServer) -> None:
+    openai_server.enqueue(tasks_answer(MILK | {"name": "call bob", "due": "2026-12-31T09:00"}))
+    proposal = propose_tasks("call bob tomorrow 9am", config_for(openai_server), NOW)
+    assert proposal.tasks[0].due == "2027-01-01T09:00"  # the typed phrase wins
+    assert not any("in the past" in note for note in proposal.notes)
+
+
 def test_an_api_key_is_sent_as_a_bearer_token(openai_server: FakeOpenAIServer) -> None:
     openai_server.enqueue(tasks_answer(MILK))
     propose_tasks("buy milk", config_for(openai_server, api_key="sk-test"), NOW)

@@ -289,3 +289,12 @@ def test_added_tasks_show_unseen_notes_then_each_task(tasks_path: Path) -> None:
     (task,) = AppState(str(tasks_path)).add_tasks([fields(MILK)])
     shown = draw(ProposalAdded([task], ("used the offline parser",)))
     assert shown.splitlines() == ["! used the offline parser", "✓ added 1 buy milk"]
+
+
+def test_a_proposed_due_in_the_past_is_flagged_in_the_table() -> None:
+    past = ProposedTask("dentist", due="2020-01-01")
+    future = ProposedTask("renew passport", due="2099-01-01")
+    shown = draw(ProposalShown(Proposal((past, future), "offline parser")))
+    (past_line,) = [line for line in shown.splitlines() if "dentist" in line]
+    (future_line,) = [line for line in shown.splitlines() if "renew passport" in line]
+    assert "! past" in past_line and "past" not in future_line

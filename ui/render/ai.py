@@ -47,7 +47,10 @@ def due_cell(due: str | None, now: datetime) -> Text:
 
     day = date.fromisoformat(due[:10])
     relative, _ = describe_due(due[:10], now)
-    return Text(f"{day:%a} {due.replace('T', ' ')}") + Text(f" ({relative})", style="dim")
+    cell = Text(f"{day:%a} {due.replace('T', ' ')}") + Text(f" ({relative})", style="dim")
+    if describe_due(due, now)[1]:  # past: a model's "January" that became last January
+        cell += Text(" ! past", style="bold red")
+    return cell
 
 
 def proposal_source(proposal: Proposal) -> Text:

@@ -230,6 +230,10 @@ def show(result: Any, environ: Mapping[str, str]) -> None:
 
         write_table(result, environ, everything=result.show_all)
     elif result is not None:
+        from ui.plain import write_change
+
+        if write_change(result, environ):  # edit, done, ...: no Rich (40 ms) for one line
+            return
         from ui.render import console_for, render
 
         render(result, console_for(sys.stdout, environ))

@@ -274,3 +274,52 @@ def page(text: str, environ: Mapping[str, str]) -> None:
     except BrokenPipeError:  # the user quit the pager before the end
         pass
     proc.wait()
+
+
+GREEN = "32"
+STATUS_VERBS = {"done": "done", "pending": "reopened", "started": "started", "stopped": "stopped"}
+MESSAGE_STYLES = {"info": "", "ok": "32", "warning": "33", "error": "1;31"}
+MESSAGE_MARKS = {"info": "", "ok": "✓ ", "warning": "! ", "error": "✗ "}
+
+
+def change_lines(result: object, colour: bool) -> list[str] | None:
+    """The lines of a one-task change (edit, done, undone, start, stop, delete) or a message,
+    as ui/render/tasks.py draws them, without Rich; None for any other result."""
+    from commands.results import Message, StatusChanged, TaskEdited, TasksDeleted
+
+    if isinstance(result, Message):
+        mark = MESSAGE_MARKS.get(result.kind, "")
+        return [_style(mark + shown(result.text), MESSAGE_STYLES.get(result.kind, ""), colour)]
+    if isinstance(result, TaskEdited):
+        return [_style("✓ saved ", GREEN, colour) + _ref(result.task, colour)]
+    if isinstance(result, StatusChanged | TasksDeleted):
+        verb = "deleted" if isinstance(result, TasksDeleted) else STATUS_VERBS[result.status]
+        return [
+            _style(f"✓ {verb} ", GREEN, colour)
+            + _ref(task, colour)
+            + _next(result.next.get(task.uuid), colour)
+            for task in result.tasks
+        ]
+    return None
+
+
+def _ref(task: Task, colour: bool) -> str:
+    return _style(f"{task.id}", "1", colour) + " " + shown(task.name)
+
+
+def _next(following: Task | None, colour: bool) -> str:
+    if following is None or following.due is None:
+        return ""
+    from commands.words import day_label
+
+    return _style(f" · next: {day_label(following.due)} (task {following.id})", "36", colour)
+
+
+def write_change(result: object, environ: Mapping[str, str]) -> bool:
+    """Print `result` if change_lines knows it; whether it did."""
+    lines = change_lines(result, colour_wanted(sys.stdout, environ))
+    if lines is None:
+        return False
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.flush()
+    return True

@@ -66,3 +66,16 @@ def test_colour_follows_no_color_and_the_forcing_variables() -> None:
     assert not colour_wanted(pipe, {"FORCE_COLOR": "1", "NO_COLOR": "1"})
     (row,) = table_lines(table(tasks("x", priority=1)), NOW, None, True)[1:2]
     assert "\033[1;31mP1" in row
+
+
+def test_a_change_is_one_line_per_task_as_the_rich_renderer_says_it() -> None:
+    from commands.results import Message, StatusChanged, TaskEdited, TaskTable
+    from ui.plain import change_lines
+
+    (one,) = tasks("buy milk")
+    assert change_lines(TaskEdited(one), False) == ["✓ saved 1 buy milk"]
+    assert change_lines(StatusChanged([one], "done"), False) == ["✓ done 1 buy milk"]
+    assert change_lines(Message("nothing was changed"), False) == ["nothing was changed"]
+    assert change_lines(TaskTable([one]), False) is None  # not a change: the caller renders it
+    coloured = change_lines(StatusChanged([one], "pending"), True)
+    assert coloured == ["\033[32m✓ reopened \033[0m\033[1m1\033[0m buy milk"]

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import run_cli
+from core.state import AppState
+from tests.helpers import MAIN, child_env, run_cli
 
 GIT_ENV = {
     "GIT_CONFIG_GLOBAL": "/dev/null",
@@ -257,3 +261,67 @@ def test_sync_before_init_says_how(tmp_path: Path) -> None:
     m.ok("add", "x")
     done = m.run("sync")
     assert done.returncode == 1 and "sync --init" in done.stderr
+
+
+def test_syncs_at_the_same_time_on_three_machines_all_land(
+    two: tuple[Machine, Machine], tmp_path: Path, remote: Path
+) -> None:
+    a, b = two
+    c = Machine(tmp_path, "c", remote)
+    c.join()
+    for m in (a, b, c):
+        m.ok("add", f"from {m.dir.name}")
+    children = [
+        subprocess.Popen(
+            [sys.executable, MAIN, "--file", str(m.file), "sync"],
+            cwd=m.dir,
+            env=child_env(m.dir, GIT_ENV),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for m in (a, b, c)
+    ]
+    for child in children:
+        _, err = child.communicate(timeout=60)
+        assert child.returncode == 0, err  # a refused push is fetched, merged and pushed again
+    for m in (a, b, c, a, b):
+        m.sync()
+    want = {"buy milk", "from a", "from b", "from c"}
+    assert set(a.tasks()) == set(b.tasks()) == set(c.tasks()) == want
+
+
+def test_a_sync_killed_at_any_moment_is_completed_by_the_next(two: tuple[Machine, Machine]) -> None:
+    a, b = two
+    rng = random.Random(7)
+    for n in range(6):
+        a.ok("add", f"a{n}")
+        b.ok("add", f"b{n}")
+        child = subprocess.Popen(
+            [sys.executable, MAIN, "--file", str(a.file), "sync"],
+            cwd=a.dir,
+            env=child_env(a.dir, GIT_ENV),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.05, 0.6))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert a.run("list", "--json").returncode == 0  # the file always loads
+        b.sync()
+    for m in (a, b, a):
+        m.sync()
+    want = {"buy milk", *(f"a{n}" for n in range(6)), *(f"b{n}" for n in range(6))}
+    assert set(a.tasks()) == set(b.tasks()) == want
+    assert a.by_uuid() == b.by_uuid()
+
+
+def test_a_window_open_during_a_sync_sees_the_change(two: tuple[Machine, Machine]) -> None:
+    a, b = two
+    window = AppState(b.file)
+    window.load()
+    a.ok("add", "call mum")
+    a.sync()
+    b.sync()
+    changes = window.refresh()
+    assert changes is not None and changes.added == 1

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import pytest
 
 from core.state import AppState
 from tests.helpers import MAIN, child_env, run_cli
+from tests.integration import workers
 
 GIT_ENV = {
     "GIT_CONFIG_GLOBAL": "/dev/null",
@@ -325,3 +327,19 @@ def test_a_window_open_during_a_sync_sees_the_change(two: tuple[Machine, Machine
     b.sync()
     changes = window.refresh()
     assert changes is not None and changes.added == 1
+
+
+def test_a_sync_while_another_window_holds_the_lock_exits_3_and_the_next_completes(
+    two: tuple[Machine, Machine], hold_lock: Callable[[Path], subprocess.Popen[str]]
+) -> None:
+    a, b = two
+    a.ok("add", "call mum")
+    a.sync()
+    before = b.file.read_bytes()
+    holder = hold_lock(b.file)
+    done = b.run("--lock-timeout", "0.5", "sync")
+    assert done.returncode == 3, done.stderr
+    assert b.file.read_bytes() == before
+    workers.kill(holder)
+    b.sync()
+    assert "call mum" in b.tasks()

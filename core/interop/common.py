@@ -55,7 +55,7 @@ class Parsed:
         """Add the record `build` makes, or one line naming `where` and what is wrong."""
         try:
             rec = build()
-        except (ValueError, TypeError, KeyError, InvalidRecord, OverflowError) as e:
+        except (ValueError, TypeError, KeyError, AttributeError, InvalidRecord, OverflowError) as e:
             self.problems.append(f"{where}: {short(str(e) or type(e).__name__)}")
             return
         if rec is not None:

@@ -110,7 +110,9 @@ def _is_template(obj: dict[str, Any]) -> bool:
     return obj.get("status") == "recurring" and isinstance(obj.get("uuid"), str)
 
 
-def _record(o: dict[str, Any], templates: dict[str, Any], series: str | None = None) -> Record:
+def _record(o: Any, templates: dict[str, Any], series: str | None = None) -> Record:
+    if not isinstance(o, dict):
+        raise ValueError(f"not an object but {type(o).__name__}")
     status = o.get("status", "pending")
     if status not in ("pending", "waiting", "completed", "recurring"):
         raise ValueError(f"status {status!r:.40} is not one Taskwarrior writes")

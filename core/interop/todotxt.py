@@ -65,7 +65,7 @@ def _record(line: str, seen: dict[str, int]) -> Record:
     if letter is None and "pri" in ext and re.fullmatch("[A-Z]", ext["pri"]):
         letter = ext.pop("pri")  # `todo.sh do` with TODOTXT_PRESERVE_PRIORITY... keeps it so
     kept: dict[str, Any] = {}
-    if letter is not None and letter not in "AC":
+    if letter == "B":  # an explicit B, written back; no priority is 2 as well
         kept["priority"] = letter
     if projects[1:]:
         kept["projects"] = projects[1:]

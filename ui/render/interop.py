@@ -26,13 +26,13 @@ def _(result: ImportReport, console: Console) -> None:
     )
     console.print(Text(counts))
     for line in parsed.problems:
-        console.print(Text("✗ ", style="red") + data(line))
+        console.print(Text("✗ ", style="red") + data(line), soft_wrap=True)
     for line in parsed.skipped:
-        console.print(Text("· skipped ", style="dim") + data(line))
+        console.print(Text("· skipped ", style="dim") + data(line), soft_wrap=True)
     if plan.new and not result.applied:
         console.print(_table(plan.new))
     style = "green" if result.applied else "red" if result.code else "yellow"
-    console.print(Text(result.outcome, style=style))
+    console.print(Text(result.outcome, style=style), soft_wrap=True)
 
 
 def _table(records: list[Record]) -> Table:
@@ -59,6 +59,5 @@ def _(result: Exported, console: Console) -> None:
         console.file.write(result.data.decode())  # the format exactly, never through Rich
         console.file.flush()
         return
-    console.print(
-        Text(f"exported {result.count} task(s) as {NAMES[result.fmt]} to ") + data(result.path)
-    )
+    line = Text(f"exported {result.count} task(s) as {NAMES[result.fmt]} to ") + data(result.path)
+    console.print(line, soft_wrap=True)

@@ -48,7 +48,7 @@ class ProposalAdded(TasksAdded):
     arg("-y", "--yes", action="store_true", help="add every proposed task without a review"),
 )
 def ai(ctx: Context, args: argparse.Namespace) -> Any:
-    proposal = propose(ctx, " ".join(args.text))
+    proposal = with_duplicates_flagged(ctx, propose(ctx, " ".join(args.text)))
     if not proposal.tasks:
         return ProposalShown(proposal, NOTHING_PROPOSED)
     if args.yes:
@@ -81,6 +81,19 @@ def propose(ctx: Context, text: str) -> Proposal:
         if extra is None:
             raise
         raise extra from None
+
+
+def with_duplicates_flagged(ctx: Context, proposal: Proposal) -> Proposal:
+    """The proposal with a note for each task that nearly matches a pending one (issue 15)."""
+    from dataclasses import replace
+
+    from core.ai.combine import near_duplicates
+
+    if not proposal.tasks:
+        return proposal
+    pending = [(t.id, t.name) for t in ctx.state.tasks if t.pending]
+    notes = near_duplicates(proposal.tasks, pending)
+    return replace(proposal, notes=proposal.notes + notes) if notes else proposal
 
 
 def proposed_fields(task: ProposedTask) -> dict[str, Any]:

@@ -16,6 +16,7 @@ Everything stays a proposal: the review shows the result and the notes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -140,3 +141,25 @@ def _name_without_typed(name: str, piece: Piece) -> str:
     if piece.typed and " ".join(kept).strip(" ,").lower() == piece.name.lower():
         return piece.name
     return name
+
+
+NEAR = 0.85  # difflib's ratio from which two names read as the same task
+
+
+def near_duplicates(
+    tasks: Sequence[ProposedTask], pending: Sequence[tuple[int, str]]
+) -> tuple[str, ...]:
+    """A note for each proposed task whose name nearly matches a pending task's (id, name)."""
+    from difflib import SequenceMatcher
+
+    notes = []
+    for index, task in enumerate(tasks, 1):
+        name = task.name.casefold()
+        for task_id, other in pending:
+            if SequenceMatcher(None, name, other.casefold()).ratio() >= NEAR:
+                notes.append(
+                    f"task {index} {task.name!r} is much like pending task {task_id}"
+                    f" {other!r}: change that one instead (edit {task_id})?"
+                )
+                break
+    return tuple(notes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.ai.combine import combine, read_pieces
+from core.ai.combine import combine, near_duplicates, read_pieces
 from core.ai.proposal import ProposedTask
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # a Tuesday
@@ -79,3 +79,13 @@ def test_pieces_are_read_by_the_add_vocabulary() -> None:
 def test_a_piece_the_parser_refuses_is_left_to_the_model() -> None:
     model = (ProposedTask("call mom", due="2026-12-03"),)
     assert combine(model, "call mom on feb 30", NOW) == (model, ())
+
+
+def test_a_proposed_task_like_a_pending_one_is_flagged() -> None:
+    proposed = (ProposedTask("Buy milk"), ProposedTask("call the plumber"))
+    notes = near_duplicates(proposed, [(3, "buy milk"), (4, "write report")])
+    assert notes == (
+        "task 1 'Buy milk' is much like pending task 3 'buy milk':"
+        " change that one instead (edit 3)?",
+    )
+    assert near_duplicates(proposed, [(9, "buy bread")]) == ()

@@ -182,6 +182,17 @@ def test_yes_adds_all_in_one_transaction_and_one_undo_step(tasks_path: Path) -> 
     assert [t.name for t in AppState(str(tasks_path)).tasks] == ["Existing"]
 
 
+def test_a_task_much_like_a_pending_one_is_flagged_in_the_notes(tasks_path: Path) -> None:
+    ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW)
+    ctx.state.add_task("Buy milk")
+    done = ctx.state.add_task("pay rent")
+    ctx.state.complete(done.id)
+    result = run_ai(ctx, "buy milk; pay rent")
+    assert isinstance(result, ProposalShown)
+    (note,) = [n for n in result.proposal.notes if "much like" in n]
+    assert "pending task 1 'Buy milk'" in note  # a done task is not pending: not flagged
+
+
 def test_without_yes_or_forms_nothing_is_saved(tasks_path: Path) -> None:
     ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW)
     result = run_ai(ctx, "call mom fri")

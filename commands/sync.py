@@ -42,7 +42,7 @@ def sync(ctx: Context, args: argparse.Namespace) -> Any:
 
 @command(
     "merge-driver",
-    "git's merge driver for the data file (.gitattributes: %O %A %B): merges into OURS",
+    "git's merge driver for the data file (set up by sync --init): merges into OURS",
     arg("base", metavar="BASE"),
     arg("ours", metavar="OURS"),
     arg("theirs", metavar="THEIRS"),

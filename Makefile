@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_add.py
 	$(PY) bench/bench_oneshot.py
 	$(PY) bench/bench_startup.py
+	$(PY) bench/bench_peers.py
 
 reliability: $(STAMP)
 	$(PY) -m pytest tests/reliability -q -p no:randomly --reliability-report

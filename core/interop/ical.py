@@ -153,10 +153,10 @@ def rule_in(rrule: Any) -> tuple[str, str | None]:
     """An RRULE as tasksafe's rule text, and its UNTIL as `until`."""
     from core.recurrence import check_rule
 
-    freq = (rrule.get("FREQ") or [""])[0]
-    interval = int((rrule.get("INTERVAL") or [1])[0])
-    days = [str(d).upper() for d in rrule.get("BYDAY") or []]
-    until = (rrule.get("UNTIL") or [None])[0]
+    freq, until = str(_first(rrule, "FREQ", "")).upper(), _first(rrule, "UNTIL", None)
+    interval = int(_first(rrule, "INTERVAL", 1))
+    days = rrule.get("BYDAY") or []
+    days = [str(d).upper() for d in (days if isinstance(days, list) else [days])]
     if freq not in _FREQ:
         raise ValueError(f"RRULE FREQ={freq:.20} has no tasksafe rule")
     if days and freq == "WEEKLY" and interval == 1:
@@ -169,6 +169,14 @@ def rule_in(rrule: Any) -> tuple[str, str | None]:
     else:
         rule = check_rule(f"every {interval} {_FREQ[freq]}")
     return rule, (wall(until) if until is not None else None)
+
+
+def _first(rrule: Any, key: str, default: Any) -> Any:
+    """A part's value: parsed from a file it is a list, built in code it may be one value."""
+    value = rrule.get(key)
+    if isinstance(value, list):
+        return value[0] if value else default
+    return default if value is None else value
 
 
 def rule_out(rule: str, until: str | None) -> dict[str, Any]:

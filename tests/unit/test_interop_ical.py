@@ -1,0 +1,88 @@
+"""core/interop/ical: VTODO <-> records (icalendar builds and reads the files)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from icalendar import Calendar, Todo, vRecur
+
+from core.interop import read, write
+from core.interop.ical import rule_in, rule_out
+from core.model import Task
+
+
+def calendar(*todos: Todo) -> bytes:
+    cal = Calendar()
+    cal.add("PRODID", "-//t//EN")
+    cal.add("VERSION", "2.0")
+    for t in todos:
+        cal.add_component(t)
+    return bytes(cal.to_ical())
+
+
+def todo(**props: object) -> Todo:
+    t = Todo()
+    for key, value in props.items():
+        t.add(key.replace("_", "-"), value)
+    return t
+
+
+@pytest.mark.parametrize(("given", "want"), [(1, 1), (4, 1), (5, 2), (0, 2), (6, 3), (9, 3)])
+def test_priorities(given: int, want: int) -> None:
+    rec = read(calendar(todo(UID="u", SUMMARY="x", PRIORITY=given)), "ical").records[0]
+    assert rec["priority"] == want
+
+
+def test_every_field_both_ways() -> None:
+    source = todo(
+        UID="u1", SUMMARY="Plan", DESCRIPTION="long", STATUS="COMPLETED", PRIORITY=2,
+        DUE=date(2026, 12, 10), DTSTART=date(2026, 12, 1), CATEGORIES=["a", "b"],
+        COMPLETED=datetime(2026, 12, 2, 8, tzinfo=UTC), CREATED=datetime(2026, 11, 1, tzinfo=UTC),
+        LAST_MODIFIED=datetime(2026, 12, 2, 8, tzinfo=UTC),
+    )  # fmt: skip
+    source.add("RELATED-TO", "p", parameters={"RELTYPE": "PARENT"})
+    source.add("RELATED-TO", "d", parameters={"RELTYPE": "DEPENDS-ON"})
+    rec = read(calendar(source), "ical").records[0]
+    assert (rec["name"], rec["description"], rec["status"], rec["priority"]) == (
+        "Plan",
+        "long",
+        "done",
+        1,
+    )
+    assert (rec["due"], rec["scheduled"], rec["tags"]) == ("2026-12-10", "2026-12-01", ["a", "b"])
+    assert (rec["parent"], rec["depends"]) == ("p", ["d"])
+    assert rec["completed"] == "2026-12-02T08:00:00Z" and rec["created"] == "2026-11-01T00:00:00Z"
+    again = read(write([Task.from_record({**rec, "id": 1})], "ical"), "ical").records[0]
+    assert {k: v for k, v in again.items() if k != "modified"} == {
+        k: v for k, v in rec.items() if k != "modified"
+    }
+
+
+def test_cancelled_is_skipped_and_in_process_is_started() -> None:
+    result = read(
+        calendar(
+            todo(UID="c", SUMMARY="no", STATUS="CANCELLED"),
+            todo(UID="s", SUMMARY="go", STATUS="IN-PROCESS"),
+        ),
+        "ical",
+    )
+    assert [r["uuid"] for r in result.records] == ["s"] and result.records[0]["start"]
+    assert result.skipped[0].endswith("cancelled")
+
+
+@pytest.mark.parametrize(
+    ("parts", "rule"),
+    [({"FREQ": "DAILY"}, "daily"), ({"FREQ": "WEEKLY", "INTERVAL": 2}, "biweekly"),
+     ({"FREQ": "MONTHLY", "INTERVAL": 3}, "quarterly"), ({"FREQ": "DAILY", "INTERVAL": 4}, "every 4 days"),
+     ({"FREQ": "WEEKLY", "BYDAY": ["MO", "TU", "WE", "TH", "FR"]}, "weekdays"),
+     ({"FREQ": "WEEKLY", "BYDAY": ["MO", "TH"]}, "every mon,thu")],
+)  # fmt: skip
+def test_rrules(parts: dict[str, object], rule: str) -> None:
+    assert rule_in(vRecur(parts))[0] == rule
+    assert rule_in(vRecur(rule_out(rule, None)))[0] == rule
+
+
+def test_a_bad_file_and_bad_todos() -> None:
+    bad = read(calendar(todo(UID="u", SUMMARY="", PRIORITY=1), todo(SUMMARY="no uid")), "ical")
+    assert len(bad.problems) == 2 and bad.problems[0].startswith("VTODO 1 (u): ")

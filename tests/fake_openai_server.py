@@ -116,7 +116,7 @@ Responder = Callable[["Recorded"], Canned]
 
 
 def llama_cpp_python(answer: Callable[[Recorded], Canned]) -> Responder:
-    """llama-cpp-python's server: json_schema is a 500; json_object (with a schema) and text work."""
+    """llama-cpp-python's server: json_schema is a 500; json_object (with a schema), text work."""
 
     def respond(request: Recorded) -> Canned:
         fmt = (request.json or {}).get("response_format") or {"type": "text"}

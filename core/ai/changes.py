@@ -28,7 +28,7 @@ DONE_WORDS = frozenset(
 MOVE_WORDS = frozenset({"move", "push", "reschedule", "postpone", "shift", "delay"})
 # Words that say nothing about which task is meant: "push the dentist thing to friday".
 FILLER = frozenset(
-    "i i've ive the a an my our that this thing stuff one task is are now".split()  # noqa: SIM905 (as above)
+    "i i've ive the a an my our that this thing stuff one task is are now".split()  # noqa: SIM905
 )
 STATE_WORDS = frozenset({"is", "now", "make"})
 _WORD = re.compile(r"[^\s,]+")

@@ -7,12 +7,13 @@ Decisions (issue 4):
 - Structured output is tried in four modes, best first: `json_schema` (chat.completions.parse
   with a pydantic model), `json_object_schema` (`{"type": "json_object", "schema": ...}`, which
   llama-cpp-python's server and llama-server enforce), `json_object` with the schema only in the
-  prompt, then plain text with the JSON dug out. A refusal of json_object_schema that does not
-  name a schema is a refusal of json_object itself: the plain json_object rung is skipped. A refusal of the requested format moves one mode down at once, never retried:
-  a 400/422, or a 5xx, whose body names response_format, json_schema, schema or grammar
-  (llama-cpp-python's server answers json_schema with HTTP 500 "Input should be 'text' or
-  'json_object'", design.md; issue 15). The mode a server accepted is remembered per (base URL,
-  model) for the life of the process (ModeCache, MODES_ACCEPTED).
+  prompt, then plain text with the JSON dug out. A refusal of the requested format moves one
+  mode down at once, never retried: a 400/422, or a 5xx, whose body names response_format,
+  json_schema, schema or grammar (llama-cpp-python's server answers json_schema with HTTP 500
+  "Input should be 'text' or 'json_object'", design.md; issue 15). A refusal of
+  json_object_schema that does not name a schema is one of json_object itself: the plain
+  json_object rung is skipped. The mode a server accepted is remembered per (base URL, model)
+  for the life of the process (ModeCache, MODES_ACCEPTED).
 - An answer that does not validate gets one repair request that sends the problem back to the
   model before giving up.
 - Failures split in two. The server failing (no connection, timeout, 429/5xx after bounded
@@ -65,15 +66,14 @@ MAX_INPUT = 4000
 MAX_RETRY_WAIT = 10.0
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 NO_KEY = "no-key-needed"  # local servers take any key; the client insists on one
+TEMPERATURE = 0.0
+MAX_ANSWER_TOKENS = 4096
 _UNSUPPORTED_FORMAT = re.compile(
     r"response_format|json_schema|json_object|schema|grammar|structured", re.I
 )
-
 _SCHEMA = re.compile(r"schema", re.I)
 _SAMPLING = re.compile(r"max_tokens|temperature", re.I)
-TEMPERATURE = 0.0
 _SEPARATORS = re.compile(r"[;,\n]|\b(?:and|then)\b", re.I)
-MAX_ANSWER_TOKENS = 4096
 
 
 class AIError(AppError):
@@ -269,7 +269,7 @@ def _complete(
     messages: list[ChatCompletionMessageParam],
     budget: int,
 ) -> Reply:
-    """The assistant's reply to messages, with bounded retries; raises AIError or _ModeUnsupported."""
+    """The assistant's reply to messages, retried within bounds; AIError or _ModeUnsupported."""
     sampling: dict[str, Any] = {"temperature": TEMPERATURE, "max_tokens": budget}
     try:
         body = _with_retries(config, lambda: _send(client, config, mode, messages, sampling), mode)

@@ -9,8 +9,8 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext, suppress
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from functools import partial
 from typing import Any
 
@@ -122,10 +122,33 @@ def the_command(argv: Sequence[str]) -> Command | None:
     word = command_word(argv)
     if word is None:
         return None
-    cmd = load(word)
+    with _ctrl_c_held():  # a Ctrl-C inside an import can escape as "Exception ignored"
+        cmd = load(word)
+        import ui.plain  # noqa: F401  (what prints the result, ~1 ms: before anything is saved)
     if cmd is None or cmd.interactive_only:
         raise UsageError(unknown_command(word, cmd))
     return cmd
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold a Ctrl-C until the block is done, then raise it (nothing has been saved yet).
+
+    Python reports a KeyboardInterrupt raised in importlib's own callbacks as "Exception
+    ignored" with a traceback; main.py holds Ctrl-C over its imports for the same reason.
+    """
+    held: list[int] = []
+    try:
+        before = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    except ValueError:  # not the main thread: signals go elsewhere
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+    if held and before is signal.default_int_handler:
+        raise KeyboardInterrupt
 
 
 def command_word(argv: Sequence[str]) -> str | None:

@@ -141,6 +141,8 @@ def table_lines(
     table: TaskTable, now: datetime, width: int | None, colour: bool, limit: int | None = None
 ) -> list[str]:
     """Header, rows (the first `limit`), a "more" line, the summary; `width`: cut to it."""
+    if not table.tasks:
+        return [_style(nothing_listed(table), "2", colour)]
     chosen = table.tasks if limit is None else table.tasks[:limit]
     cols, rows = columns_for(replace(table, tasks=list(chosen)), now)
     if width is not None:
@@ -176,6 +178,16 @@ def table_lines(
         summary += " · " + " · ".join(f"{MARKERS[n]} {n}" for n in MARKERS if n in legend)
     lines.append(_style(summary, "2", colour))
     return lines
+
+
+def nothing_listed(table: TaskTable) -> str:
+    """One line instead of an empty table."""
+    if table.total_pending + table.total_done == 0:
+        return "no tasks yet — add one with: tasksafe add NAME"
+    words = table.title.split()[1:]
+    if words:
+        return f"no tasks match {' '.join(words)}"
+    return "no tasks to show (list --all includes done and waiting tasks)"
 
 
 def _widest(title: str, cells: Sequence[str]) -> int:

@@ -79,3 +79,11 @@ def test_a_change_is_one_line_per_task_as_the_rich_renderer_says_it() -> None:
     assert change_lines(TaskTable([one]), False) is None  # not a change: the caller renders it
     coloured = change_lines(StatusChanged([one], "pending"), True)
     assert coloured == ["\033[32m✓ reopened \033[0m\033[1m1\033[0m buy milk"]
+
+
+def test_nothing_to_list_is_said_in_one_line() -> None:
+    assert table_lines(TaskTable([], "tasks", 0, 0), NOW, None, False) == [
+        "no tasks yet — add one with: tasksafe add NAME"
+    ]
+    nothing = table_lines(TaskTable([], "tasks +nosuchtag", 3, 1), NOW, 80, False)
+    assert nothing == ["no tasks match +nosuchtag"]

@@ -46,18 +46,33 @@ def sync(ctx: Context, args: argparse.Namespace) -> Any:
     arg("base", metavar="BASE"),
     arg("ours", metavar="OURS"),
     arg("theirs", metavar="THEIRS"),
+    arg("path", nargs="?", metavar="PATH", help="the data file's path in the repository"),
 )
 def merge_driver(ctx: Context, args: argparse.Namespace) -> Any:
     from core.sync.run import merge_files
 
     try:
-        parts = [_read(p) for p in (args.base, args.ours, args.theirs)]
-        data, report = merge_files(*parts)
+        base, ours, theirs = (_read(p) for p in (args.base, args.ours, args.theirs))
+        data, report = merge_files(base, ours, theirs, _local_times(args.path))
     except (OSError, SyncError) as e:
         return DriverResult(0, 0, 0, problem=str(e))
     with open(args.ours, "wb") as f:  # git's temporary copy, never the data file itself
         f.write(data)
     return DriverResult(len(report.conflicts), len(report.renumbered), len(report.revived))
+
+
+def _local_times(path: str | None) -> dict[tuple[str, str], str] | None:
+    """This machine's change times from the data file's history (git runs the driver in the
+    work tree's top directory, and `path` is the file's path there)."""
+    if not path:
+        return None
+    from core.storage.history import parse
+    from core.sync.git import change_times
+
+    try:
+        return change_times(parse(_read(path + ".history")).entries)
+    except AppError:
+        return None
 
 
 def _read(path: str) -> bytes:

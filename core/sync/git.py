@@ -122,10 +122,10 @@ def driver_command() -> str:
     installed = shutil.which("tasksafe")
     main = Path(__file__).resolve().parents[2] / "main.py"
     if main.exists():
-        return f"{shlex.quote(sys.executable)} {shlex.quote(str(main))} merge-driver %O %A %B"
+        return f"{shlex.quote(sys.executable)} {shlex.quote(str(main))} merge-driver %O %A %B %P"
     if installed:
-        return f"{shlex.quote(installed)} merge-driver %O %A %B"
-    return f"{shlex.quote(sys.executable)} -m main merge-driver %O %A %B"
+        return f"{shlex.quote(installed)} merge-driver %O %A %B %P"
+    return f"{shlex.quote(sys.executable)} -m main merge-driver %O %A %B %P"
 
 
 def init(data_path: str, remote: str) -> Repo:

@@ -30,12 +30,24 @@ def sync(state: AppState, init_remote: str | None = None) -> SyncResult:
         sides = git.fetch(repo, name)
         _add(result, _merge_round(state, repo, sides))
         new = git.commit_merged(repo, name, sides, state.path)
-        if new is None or new == sides.theirs or git.push(repo, name):
+        if new is None or new == sides.theirs or _pushed(repo, name, sides):
             return result
     raise SyncError(
         f"the remote kept changing while this sync merged ({PUSH_TRIES} tries); "
         "everything is kept here: run sync again"
     )
+
+
+def _pushed(repo: Repo, name: str, sides: Sides) -> bool:
+    """Push; False when another machine pushed meanwhile (git says so as a rejection, or, when
+    two pushes race on the remote's ref lock, by a plain failure while the ref has moved)."""
+    try:
+        return git.push(repo, name)
+    except git.GitFailed:
+        now = repo.git("ls-remote", git.REMOTE, f"refs/heads/{name}", check=False).split()
+        if (now[0] if now else None) != sides.theirs:
+            return False
+        raise
 
 
 class NotSetUp(AppError):
@@ -84,17 +96,20 @@ def _add(result: SyncResult, report: Report) -> None:
     result.renumbered.extend(report.renumbered)
 
 
-def merge_files(base: bytes, ours: bytes, theirs: bytes) -> tuple[bytes, Report]:
-    """git's merge driver: the three versions' bytes to the merged file's bytes."""
+def merge_files(
+    base: bytes, ours: bytes, theirs: bytes, times: dict[tuple[str, str], str] | None = None
+) -> tuple[bytes, Report]:
+    """git's merge driver: the three versions' bytes to the merged file's bytes; `times` (this
+    machine's history's change times) stamp our side's fields changed since the base."""
+    from core.model import utc_now
     from core.storage.document import encode
-    from core.sync.merge import merge
+    from core.sync.merge import merge, stamp
 
     docs = [
         _decode(data, what) for data, what in ((base, "base"), (ours, "ours"), (theirs, "theirs"))
     ]
-    merged = merge(
-        docs[0].records, docs[1].records, docs[2].records, max(docs[1].next_id, docs[2].next_id)
-    )
+    mine = stamp(docs[1].records, docs[0].records, times, utc_now()) if times else docs[1].records
+    merged = merge(docs[0].records, mine, docs[2].records, max(docs[1].next_id, docs[2].next_id))
     out = docs[1].working_copy()
     out.records, out.next_id = merged.records, merged.next_id
     return encode(out), merged.report

@@ -343,3 +343,20 @@ def test_a_sync_while_another_window_holds_the_lock_exits_3_and_the_next_complet
     workers.kill(holder)
     b.sync()
     assert "call mum" in b.tasks()
+
+
+def test_git_pull_orders_a_conflict_by_the_fields_own_change_times(
+    two: tuple[Machine, Machine],
+) -> None:
+    a, b = two
+    b.ok("edit", "1", "--name", "b earlier")
+    time.sleep(1.1)
+    a.ok("edit", "1", "--name", "a later")
+    a.sync()
+    time.sleep(1.1)
+    b.ok("modify", "1", "--", "p1")  # b's record is now modified after a's rename
+    git(b.dir, "commit", "-q", "-am", "by hand")
+    pulled = git(b.dir, "pull", "--no-rebase", "-q", "origin", "master", check=False)
+    assert pulled.returncode == 0, pulled.stderr
+    (task,) = b.tasks().values()
+    assert (task["name"], task["priority"]) == ("a later", 1)

@@ -29,7 +29,7 @@ from ui.render import render
 def test_the_driver_runs_from_a_clone_with_this_interpreter() -> None:
     words = shlex.split(driver_command())
     assert words[0] == sys.executable and words[1].endswith("main.py")
-    assert words[-4:] == ["merge-driver", "%O", "%A", "%B"]
+    assert words[-5:] == ["merge-driver", "%O", "%A", "%B", "%P"]
 
 
 def test_a_path_remote_is_made_absolute_a_url_is_kept(tmp_path: Path) -> None:

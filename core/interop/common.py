@@ -121,7 +121,7 @@ def finish(rec: Record) -> Record:
         else:
             rec[key] = value
     for key in [k for k, v in rec.items() if v is None or v == [] or v == {}]:
-        if key not in ("due", "created", "modified", "completed"):
+        if key not in ("tags", "due", "created", "modified", "completed"):
             del rec[key]
     Task.from_record({**rec, "id": 1})  # every other rule of the model
     return rec

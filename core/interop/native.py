@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -16,8 +17,9 @@ _MARKS = (b'"format": "tasksafe"', b'"format":"tasksafe"')
 
 
 def looks_native(data: bytes) -> bool:
+    """tasksafe's envelope, or a `name` key (Taskwarrior calls it `description`)."""
     head = data[:4096]
-    return any(m in head for m in _MARKS) or (b'"name"' in head and b'"description"' not in head)
+    return any(m in head for m in _MARKS) or re.search(rb'"name"\s*:', head) is not None
 
 
 def parse(data: bytes) -> Parsed:

@@ -42,13 +42,13 @@ MAPPED = frozenset(
         *("uuid", "description", "status", "entry", "modified", "end", "due", "wait"),
         *("scheduled", "until", "start", "priority", "project", "tags", "annotations"),
         *("depends", "recur", "mask", "imask", "parent"),
-        *("tasksafe_description", "tasksafe_comment"),  # what tasksafe has and Taskwarrior not
+        *("tasksafe_description", "tasksafe_comment", "tasksafe_parent"),  # Taskwarrior has none
     }
 )
 FIELDS = (
     *("name", "description", "comment", "priority", "tags", "status", "due", "created"),
     *("completed", "project", "annotations", "wait", "scheduled", "start", "depends"),
-    *("recur", "until", "series", "taskwarrior"),
+    *("parent", "recur", "until", "series", "taskwarrior"),
 )
 _UNITS = {
     "d": "days", "day": "days", "days": "days", "daily": "days",
@@ -138,6 +138,7 @@ def _record(o: Any, templates: dict[str, Any], series: str | None = None) -> Rec
         "until": _wall(o, "until"),
         "start": _stamp(o, "start"),
         "depends": _depends(o.get("depends")),
+        "parent": uuid_of(o["tasksafe_parent"]) if o.get("tasksafe_parent") else None,
     }
     parent = o.get("parent")
     if o.get("recur") is not None:
@@ -296,6 +297,8 @@ def _object(task: Task) -> dict[str, Any]:
         o["tasksafe_description"] = task.description
     if task.comment:
         o["tasksafe_comment"] = task.comment
+    if task.parent:
+        o["tasksafe_parent"] = task.parent  # a subtask's task: Taskwarrior's parent is a template
     o.update(kept.get("uda") or {})
     return o
 

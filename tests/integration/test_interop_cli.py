@@ -430,3 +430,22 @@ def test_export_writes_its_file_atomically_and_stdout_plainly(tmp_path: Path) ->
     assert plain.stdout.splitlines()[1].endswith("two @b")
     refused = run_cli(data, "export", "-o", str(tmp_path / "no" / "dir.json"))
     assert refused.returncode == 1 and "cannot write" in refused.stderr
+
+
+def test_tasksafe_json_from_stdin_round_trips(tmp_path: Path) -> None:
+    data = tmp_path / "tasks.json"
+    run_cli(data, "add", "parent", "p1", "project:home", "due:2026-12-05", "#x")
+    run_cli(data, "subtask", "1", "child", "recur:monthly", "due:2026-12-06")
+    run_cli(data, "annotate", "1", "a note")
+    exported = run_cli(data, "export").stdout
+    fresh = tmp_path / "fresh.json"
+    shown = run_cli(fresh, "import", "-", "--yes", input=exported)
+    assert "format: tasksafe JSON (detected)" in shown.stdout and "2 new" in shown.stdout
+    strip = {"id", "modified"}
+    want = [{k: v for k, v in r.items() if k not in strip} for r in json.loads(exported)]
+    got = [
+        {k: v for k, v in r.items() if k not in strip}
+        for r in json.loads(run_cli(fresh, "export").stdout)
+    ]
+    assert got == want
+    assert "2 unchanged" in run_cli(fresh, "import", "-", input=exported).stdout

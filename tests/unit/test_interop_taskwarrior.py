@@ -151,3 +151,16 @@ def test_icalendar_is_imported_only_for_ical() -> None:
     code = "import core.interop, core.interop.taskwarrior, core.interop.todotxt, sys; print('icalendar' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_what_taskwarrior_has_no_field_for_travels_as_udas() -> None:
+    rec = parsed({"uuid": "c", "description": "child", "tasksafe_parent": "p",
+                  "tasksafe_description": "long", "tasksafe_comment": "why"})[0]  # fmt: skip
+    assert (rec["parent"], rec["description"], rec["comment"]) == ("p", "long", "why")
+    out = json.loads(write([Task.from_record({**rec, "id": 1})], "taskwarrior"))[0]
+    assert (out["tasksafe_parent"], out["tasksafe_description"], out["tasksafe_comment"]) == (
+        "p",
+        "long",
+        "why",
+    )
+    assert "parent" not in out  # Taskwarrior's parent names a recurring template

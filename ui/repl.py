@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
 
+    from core.state import AppState
+    from core.sync.auto import AutoSync
+
 
 def run_repl(settings: Settings, environ: Mapping[str, str]) -> int:
     """The task manager on a terminal; a script reader when stdin is a file or a pipe."""
@@ -38,6 +41,17 @@ def run_repl(settings: Settings, environ: Mapping[str, str]) -> int:
 
         return run_batch(settings, sys.stdin, environ)
     return Repl(settings, environ).run()
+
+
+def _auto_sync(state: AppState, environ: Mapping[str, str]) -> AutoSync | None:
+    """TASKS_SYNC=auto: sync in the background after changes and every few minutes."""
+    if environ.get("TASKS_SYNC", "").strip().lower() != "auto":
+        return None
+    from core.sync.auto import AutoSync
+
+    auto = AutoSync(state.path, lock_timeout=state.files.lock_timeout)
+    auto.start()
+    return auto
 
 
 class Repl:
@@ -64,8 +78,14 @@ class Repl:
             self.state, forms.confirm, interactive=True, forms=forms, busy=busy, environ=environ
         )
         self.parser = build_parser("tasksafe", interactive=True)
-        self.session = build_session(self.state, lambda: self.events.status, input, output)
+        self.auto = _auto_sync(self.state, environ)
+        self.session = build_session(self.state, self._status, input, output)
         self._last_refresh_error = ""
+
+    def _status(self) -> str:
+        """The toolbar's status: the last save or recovery, and how background sync went."""
+        synced = self.auto.describe() if self.auto else ""
+        return " · ".join(part for part in (self.events.status, synced) if part)
 
     def run(self) -> int:
         """Loop until Ctrl-D or `quit`; always 0: every error was shown where it happened."""
@@ -83,7 +103,10 @@ class Repl:
 
     def _execute(self, line: str) -> Any:
         self._notice_changes()  # what changed while the user typed comes before the command
+        saved = self.state.files.changes_saved
         result = run_line(line, self.ctx, self.parser)
+        if self.auto and self.state.files.changes_saved != saved:
+            self.auto.poke()
         if isinstance(result, ClearScreen):
             self.console.clear()
         elif result is not None and not isinstance(result, QuitRequested):

@@ -71,8 +71,10 @@ def propose(ctx: Context, text: str) -> Proposal:
     if not config.enabled:
         return propose_tasks(text, config, now)  # the offline parser: instant, no network
     try:
-        with ctx.busy(f"asking {config.source}… (Ctrl-C cancels)"):
-            return propose_tasks(text, config, now)
+        with ctx.busy(f"asking {config.source}… (Ctrl-C cancels)") as shown:
+            # A spinner that can show progress gets the answer streamed (ui.render.ai.Spinner).
+            progress = getattr(shown, "progress", None)
+            return propose_tasks(text, config, now, progress=progress)
     except ModuleNotFoundError as exc:
         # Installed without the `ai` extra: one line saying how to add it, in the REPL too.
         from core.version import missing_extra

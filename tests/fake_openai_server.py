@@ -139,6 +139,31 @@ def llama_server(answer: Callable[[Recorded], Canned]) -> Responder:
     return respond
 
 
+def as_events(canned: Canned) -> Canned:
+    """A chat completion sent as a stream of server-sent chunks, a few characters each."""
+    try:
+        body = json.loads(canned.body)
+        choice = body["choices"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return canned  # an error or a body that is not a completion: sent as it is
+    content = choice["message"].get("content") or ""
+    base = {"id": body.get("id"), "object": "chat.completion.chunk", "model": body.get("model")}
+    deltas = [{"role": "assistant"}] + [
+        {"content": content[i : i + 8]} for i in range(0, len(content), 8)
+    ]
+    refusal = choice["message"].get("refusal")
+    if refusal:
+        deltas.append({"refusal": refusal})
+    events = [base | {"choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    events.append(
+        base
+        | {"choices": [{"index": 0, "delta": {}, "finish_reason": choice.get("finish_reason")}]}
+    )
+    text = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+    headers = (("Content-Type", "text/event-stream"),)
+    return Canned(canned.status, text.encode(), headers, canned.delay)
+
+
 def schema_sent(request: Recorded) -> Any:
     """The JSON schema a request constrains the answer with, in any mode's spelling, or None."""
     fmt = (request.json or {}).get("response_format") or {}
@@ -217,6 +242,8 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             request = Recorded(self.command, self.path, headers, parsed)
             server.record(request)
             canned = server.next_response(request)
+            if isinstance(parsed, dict) and parsed.get("stream"):
+                canned = as_events(canned)
             if canned.delay and server.stopping.wait(canned.delay):
                 return
             try:

@@ -35,17 +35,24 @@ Decisions (issue 4):
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core.ai.answer import NotAChatCompletion, Reply, one_line, read_reply, tasks_from_answer
 from core.ai.combine import combine
-from core.ai.prompt import answer_schema, build_messages, proposal_schema, repair_request
+from core.ai.prompt import (
+    answer_schema,
+    build_messages,
+    proposal_schema,
+    repair_request,
+    strict_schema,
+)
 from core.ai.proposal import Proposal, ProposalError, ProposedTask, past_due_notes
 from core.ai.quickadd import parse_quickadd
 from core.errors import AppError
@@ -74,6 +81,9 @@ _UNSUPPORTED_FORMAT = re.compile(
 _SCHEMA = re.compile(r"schema", re.I)
 _SAMPLING = re.compile(r"max_tokens|temperature", re.I)
 _SEPARATORS = re.compile(r"[;,\n]|\b(?:and|then)\b", re.I)
+
+
+Progress = Callable[[int, float], None]  # tokens so far, seconds since the request
 
 
 class AIError(AppError):
@@ -179,8 +189,13 @@ def propose_tasks(
     *,
     fallback: bool = True,
     modes: ModeCache = MODES_ACCEPTED,
+    progress: Progress | None = None,
 ) -> Proposal:
-    """Propose tasks for text: from the model when one is configured, else from quick-add."""
+    """Propose tasks for text: from the model when one is configured, else from quick-add.
+
+    With `progress`, the answer is streamed and progress(tokens so far, seconds) is called as
+    it comes (the spinner shows it: a small model on a CPU takes its time).
+    """
     now = _local(now)
     if not text.strip():
         raise ProposalError("there is nothing to add: describe a task or several", "name")
@@ -188,7 +203,7 @@ def propose_tasks(
         note = "no AI server is set up (OPENAI_API_KEY or OPENAI_BASE_URL): used the offline parser"
         return _offline(text, now, note)
     try:
-        tasks, served = ask_model(text, config, now, modes)
+        tasks, served = ask_model(text, config, now, modes, progress)
     except (AIUnavailableError, AIUnusableAnswerError) as exc:
         if not fallback:
             raise
@@ -206,7 +221,11 @@ def propose_tasks(
 
 
 def ask_model(
-    text: str, config: AIConfig, now: datetime, modes: ModeCache = MODES_ACCEPTED
+    text: str,
+    config: AIConfig,
+    now: datetime,
+    modes: ModeCache = MODES_ACCEPTED,
+    progress: Progress | None = None,
 ) -> tuple[tuple[ProposedTask, ...], str | None]:
     """Ask the model, walking down the modes the server refuses: the tasks and the model served."""
     now = _local(now)
@@ -226,7 +245,7 @@ def ask_model(
             if mode == "json_object" and refusals and not _SCHEMA.search(refusals[-1]):
                 continue  # json_object itself was refused, not the schema sent with it
             try:
-                return _ask_in_mode(client, config, mode, text, now, modes)
+                return _ask_in_mode(client, config, mode, text, now, modes, progress)
             except _ModeUnsupported as exc:
                 refusals.append(str(exc))
     raise AIConfigError(
@@ -235,19 +254,25 @@ def ask_model(
 
 
 def _ask_in_mode(
-    client: OpenAI, config: AIConfig, mode: str, text: str, now: datetime, modes: ModeCache
+    client: OpenAI,
+    config: AIConfig,
+    mode: str,
+    text: str,
+    now: datetime,
+    modes: ModeCache,
+    progress: Progress | None = None,
 ) -> tuple[tuple[ProposedTask, ...], str | None]:
     """One question in one mode, and one repair request if the answer does not validate."""
     messages = build_messages(text, now, mode)
     budget = answer_budget(text)
-    reply = _complete(client, config, mode, messages, budget)
+    reply = _complete(client, config, mode, messages, budget, progress)
     modes.remember(config, mode)  # accepted, even if this answer turns out unusable
     try:
         return tasks_from_answer(reply.content, now), reply.model
     except ValueError as problem:
         messages.append({"role": "assistant", "content": reply.content[:MAX_INPUT]})
         messages.append({"role": "user", "content": repair_request(problem)})
-    reply = _complete(client, config, mode, messages, budget)
+    reply = _complete(client, config, mode, messages, budget, progress)
     try:
         return tasks_from_answer(reply.content, now), reply.model
     except ValueError as problem:
@@ -268,14 +293,20 @@ def _complete(
     mode: str,
     messages: list[ChatCompletionMessageParam],
     budget: int,
+    progress: Progress | None = None,
 ) -> Reply:
     """The assistant's reply to messages, retried within bounds; AIError or _ModeUnsupported."""
     sampling: dict[str, Any] = {"temperature": TEMPERATURE, "max_tokens": budget}
     try:
-        body = _with_retries(config, lambda: _send(client, config, mode, messages, sampling), mode)
+        body = _with_retries(
+            config, lambda: _send(client, config, mode, messages, sampling, progress), mode
+        )
     except _SamplingUnsupported:
         body = _with_retries(
-            config, lambda: _send(client, config, mode, messages, {}), mode, sampling=False
+            config,
+            lambda: _send(client, config, mode, messages, {}, progress),
+            mode,
+            sampling=False,
         )
     return _answer_text(body, config)
 
@@ -304,8 +335,11 @@ def _send(
     mode: str,
     messages: list[ChatCompletionMessageParam],
     sampling: Mapping[str, Any],
+    progress: Progress | None = None,
 ) -> bytes:
     """POST one chat completion in `mode` and return the raw response body."""
+    if progress is not None:
+        return _stream(client, config, mode, messages, sampling, progress)
     # Raw: core.ai.answer reads the body, because the SDK's parsing breaks on one that is not
     # an OpenAI answer.
     completions = client.chat.completions.with_raw_response
@@ -322,6 +356,87 @@ def _send(
             model=config.model, messages=messages, response_format=fmt, **sampling
         ).content
     return completions.create(model=config.model, messages=messages, **sampling).content
+
+
+def _stream(
+    client: OpenAI,
+    config: AIConfig,
+    mode: str,
+    messages: list[ChatCompletionMessageParam],
+    sampling: Mapping[str, Any],
+    progress: Progress,
+) -> bytes:
+    """POST one streamed chat completion; the chunks put together as one completion's body."""
+    request: dict[str, Any] = {"model": config.model, "messages": messages, **sampling}
+    if mode != "text":
+        request["response_format"] = _format_param(mode)
+    streaming = client.chat.completions.with_streaming_response
+    with streaming.create(stream=True, **request) as response:
+        if "text/event-stream" not in response.headers.get("content-type", ""):
+            body: bytes = response.read()  # a server that ignored stream: its body as it is
+            return body
+        try:
+            return _read_events(response.iter_lines(), config, progress)
+        except AIError:
+            raise
+        except Exception as exc:  # the connection broke or timed out while the model answered
+            timed_out = "timeout" in type(exc).__name__.lower()
+            raise AIUnavailableError(
+                _timed_out(config)
+                if timed_out
+                else f"the AI server at {config.url} broke off its answer ({type(exc).__name__})"
+            ) from None
+
+
+def _format_param(mode: str) -> dict[str, Any]:
+    """The response_format of a mode, as sent in a streamed request."""
+    if mode == "json_schema":
+        schema = {"name": "TaskProposal", "schema": strict_schema(), "strict": True}
+        return {"type": "json_schema", "json_schema": schema}
+    if mode == "json_object_schema":
+        return {"type": "json_object", "schema": answer_schema()}
+    return {"type": "json_object"}
+
+
+def _read_events(lines: Iterable[str], config: AIConfig, progress: Progress) -> bytes:
+    """Server-sent chat completion chunks to one completion body, reporting progress."""
+    started, pieces, model = time.monotonic(), [], None
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": None}
+    for line in lines:
+        data = line[5:].strip() if line.startswith("data:") else ""
+        if data == "[DONE]":
+            break
+        chunk = _json_or_none(data)
+        if isinstance(chunk, dict):
+            model = chunk.get("model") or model
+            first = (chunk.get("choices") or [{}])[0]
+            first = first if isinstance(first, dict) else {}
+            delta = first.get("delta") or {}
+            if isinstance(delta.get("content"), str):
+                pieces.append(delta["content"])
+            message["refusal"] = delta.get("refusal") or message.get("refusal")
+            choice["finish_reason"] = first.get("finish_reason") or choice["finish_reason"]
+        seconds = time.monotonic() - started
+        if seconds > config.timeout:
+            raise AIUnavailableError(_timed_out(config))
+        progress(len(pieces), seconds)
+    message["content"] = "".join(pieces)
+    return json.dumps({"model": model, "choices": [choice]}).encode()
+
+
+def _json_or_none(data: str) -> Any:
+    try:
+        return json.loads(data) if data else None
+    except ValueError:
+        return None
+
+
+def _timed_out(config: AIConfig) -> str:
+    return (
+        f"the AI server at {config.url} did not answer within {config.timeout:g} s"
+        " (TASKS_AI_TIMEOUT)"
+    )
 
 
 def _with_retries(
@@ -342,10 +457,7 @@ def _with_retries(
                 raise _status_error(exc, config, attempt + 1) from None
             time.sleep(_backoff(config, attempt, exc.response.headers))
         except openai.APITimeoutError:
-            raise AIUnavailableError(
-                f"the AI server at {config.url} did not answer within {config.timeout:g} s"
-                " (TASKS_AI_TIMEOUT)"
-            ) from None
+            raise AIUnavailableError(_timed_out(config)) from None
         except openai.APIConnectionError:
             raise AIUnavailableError(
                 f"cannot connect to the AI server at {config.url}: is it running,"

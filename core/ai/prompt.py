@@ -129,6 +129,23 @@ def answer_schema() -> dict[str, Any]:
     return result
 
 
+def strict_schema() -> dict[str, Any]:
+    """answer_schema as OpenAI's strict json_schema mode wants it: no property left open."""
+
+    def close(node: Any) -> Any:
+        if isinstance(node, dict):
+            closed = {k: close(v) for k, v in node.items()}
+            if closed.get("type") == "object":
+                closed["additionalProperties"] = False
+            return closed
+        if isinstance(node, list):
+            return [close(v) for v in node]
+        return node
+
+    result: dict[str, Any] = close(answer_schema())
+    return result
+
+
 def schema_text() -> str:
     """The answer's JSON schema, compact, for a prompt."""
     return json.dumps(proposal_schema().model_json_schema(), separators=(",", ":"))

@@ -695,3 +695,64 @@ def test_empty_or_huge_input_sends_nothing(openai_server: FakeOpenAIServer, text
         propose_tasks(text, config_for(openai_server), NOW)
     assert isinstance(caught.value, AppError)
     assert openai_server.requests == []
+
+
+# --- streaming, for the spinner's progress ---
+
+
+def test_with_progress_the_answer_is_streamed_and_progress_reported(
+    openai_server: FakeOpenAIServer,
+) -> None:
+    openai_server.enqueue(tasks_answer(MOM, MILK, model="served-model"))
+    seen: list[tuple[int, float]] = []
+    proposal = propose_tasks(
+        "call mom next tuesday evening and buy milk #errands",
+        config_for(openai_server),
+        NOW,
+        modes=ModeCache(),
+        progress=lambda tokens, seconds: seen.append((tokens, seconds)),
+    )
+    assert [t.name for t in proposal.tasks] == ["call mom", "buy milk"]
+    assert proposal.source == f"served-model at {openai_server.base_url}"
+    (request,) = openai_server.requests
+    assert request.json["stream"] is True
+    fmt = request.json["response_format"]
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
+    task = fmt["json_schema"]["schema"]["properties"]["tasks"]["items"]
+    assert task["additionalProperties"] is False
+    tokens = [t for t, _ in seen]
+    assert tokens == sorted(tokens) and tokens[-1] > 5
+    assert all(s >= 0 for _, s in seen)
+
+
+def test_streamed_the_ladder_and_the_repair_work_as_before(openai_server: FakeOpenAIServer) -> None:
+    openai_server.behave(llama_cpp_python(lambda request: tasks_answer(MILK)))
+    openai_server.enqueue(error(500, LLAMA_CPP_PYTHON_REFUSAL), chat("Sure! Here you go."))
+    proposal = propose_tasks(
+        "buy milk", config_for(openai_server), NOW, modes=ModeCache(), progress=lambda t, s: None
+    )
+    assert [t.name for t in proposal.tasks] == ["buy milk"]
+    assert [response_format(r) for r in openai_server.requests] == [
+        "json_schema",
+        "json_object",
+        "json_object",
+    ]
+    assert schema_sent(openai_server.requests[1]) is not None
+
+
+def test_streamed_a_cut_off_answer_falls_back(openai_server: FakeOpenAIServer) -> None:
+    openai_server.enqueue(chat('{"tasks": [{"name": "buy mi', finish_reason="length"))
+    proposal = propose_tasks(
+        "buy milk", config_for(openai_server), NOW, modes=ModeCache(), progress=lambda t, s: None
+    )
+    assert proposal.source == OFFLINE_SOURCE and "cut off" in proposal.notes[0]
+
+
+def test_streamed_a_server_that_ignores_stream_is_read_as_is(
+    openai_server: FakeOpenAIServer,
+) -> None:
+    openai_server.enqueue(raw("<!doctype html><html>hi</html>"))
+    proposal = propose_tasks(
+        "buy milk", config_for(openai_server), NOW, modes=ModeCache(), progress=lambda t, s: None
+    )
+    assert proposal.source == OFFLINE_SOURCE and "an HTML page" in proposal.notes[0]

@@ -33,7 +33,8 @@ from tests.fake_openai_server import (
 )
 from ui.ai_review import review_proposal
 from ui.forms import QuestionaryForms
-from ui.render import render
+from ui.render import render, spinner
+from ui.render.ai import Spinner
 
 ENTER, DOWN, SPACE, CTRL_C, CTRL_U = "\r", "\x1b[B", " ", "\x03", "\x15"
 NOW = datetime(2026, 11, 25, 10, 0)  # a Wednesday
@@ -309,3 +310,43 @@ def test_a_proposed_due_in_the_past_is_flagged_in_the_table() -> None:
     (past_line,) = [line for line in shown.splitlines() if "dentist" in line]
     (future_line,) = [line for line in shown.splitlines() if "renew passport" in line]
     assert "! past" in past_line and "past" not in future_line
+
+
+def test_a_spinner_that_shows_progress_gets_the_answer_streamed(
+    openai_server: FakeOpenAIServer, tasks_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    openai_server.enqueue(tasks_answer(fields(MILK)))
+    out = io.StringIO()
+    console = Console(file=out, width=80, color_system=None)
+    shown: list[str] = []
+
+    class Watched:
+        def __init__(self, live: Spinner) -> None:
+            self.live = live
+
+        def progress(self, tokens: int, seconds: float) -> None:
+            self.live.progress(tokens, seconds)
+            shown.append(str(self.live.status.status))
+
+    @contextmanager
+    def busy(message: str) -> Iterator[object]:
+        with spinner(console, message) as live:
+            assert isinstance(live, Spinner)
+            yield Watched(live)
+
+    ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW, busy=busy)
+    result = run_ai(ctx, "buy milk #errands")
+    assert isinstance(result, ProposalShown)
+    assert openai_server.requests[0].json["stream"] is True
+    assert shown and "(Ctrl-C cancels) · " in shown[-1] and " tokens, " in shown[-1]
+
+
+def test_without_a_spinner_nothing_is_streamed(
+    openai_server: FakeOpenAIServer, tasks_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    openai_server.enqueue(tasks_answer(fields(MILK)))
+    ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW)
+    run_ai(ctx, "buy milk")
+    assert not openai_server.requests[0].json.get("stream")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
@@ -67,9 +68,26 @@ def note_text(note: str) -> Text:
     return text
 
 
+class Spinner:
+    """What `with spinner(...)` gives: progress(tokens, seconds) updates its line."""
+
+    def __init__(self, status: Status, message: str) -> None:
+        self.status, self.message = status, message
+
+    def progress(self, tokens: int, seconds: float) -> None:
+        """`asking … (Ctrl-C cancels) · 42 tokens, 7 s`: a long wait is seen to move."""
+        self.status.update(data(f"{self.message} · {tokens} tokens, {seconds:.0f} s"))
+
+
+@contextmanager
+def _spinning(console: Console, message: str) -> Iterator[Spinner]:
+    with console.status(data(message), spinner="dots") as status:
+        yield Spinner(status, message)
+
+
 def spinner(console: Console, message: str) -> AbstractContextManager[object]:
     """A spinner with message while the caller waits; gone when the block ends or raises."""
-    return console.status(data(message), spinner="dots")
+    return _spinning(console, message)
 
 
 @render.register

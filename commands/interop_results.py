@@ -31,8 +31,14 @@ class ImportReport:
         return self.plan.parsed.fmt
 
     def question(self) -> str:
-        p = self.plan
-        return f"import {len(p.new)} new and update {len(p.updated)} task(s)?"
+        """What a confirmation asks: the counts, the format and how it was known."""
+        p, how = self.plan, "detected" if self.detected else "as given"
+        parts = [f"{len(p.new)} new", f"{len(p.updated)} updated", f"{p.unchanged} unchanged"]
+        if p.parsed.problems:
+            parts.append(f"{len(p.parsed.problems)} invalid left out")
+        if p.parsed.skipped:
+            parts.append(f"{len(p.parsed.skipped)} skipped")
+        return f"import from {self.fmt} ({how}): {', '.join(parts)}. Import?"
 
     def refused(self, outcome: str, code: int) -> ImportReport:
         return replace(self, outcome=outcome, code=code)

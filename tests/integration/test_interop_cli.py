@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -449,3 +450,25 @@ def test_tasksafe_json_from_stdin_round_trips(tmp_path: Path) -> None:
     ]
     assert got == want
     assert "2 unchanged" in run_cli(fresh, "import", "-", input=exported).stdout
+
+
+def test_on_a_terminal_import_shows_the_new_tasks_and_asks(tmp_path: Path) -> None:
+    import pexpect
+
+    from tests.helpers import MAIN, child_env
+
+    source = tmp_path / "todo.txt"
+    source.write_text("(A) Call Mom +Family\nBuy milk @shop\n")
+    data = tmp_path / "tasks.json"
+    child = pexpect.spawn(
+        sys.executable, [MAIN, "--file", str(data), "import", str(source)],
+        cwd=str(tmp_path), env=child_env(tmp_path), dimensions=(40, 120), encoding="utf-8", timeout=30,
+    )  # fmt: skip
+    child.expect(r"Call Mom")
+    child.expect(
+        r"import from todotxt \(detected\): 2 new, 0 updated, 0 unchanged\. Import\? \[y/N\]"
+    )
+    child.sendline("y")
+    child.expect("imported: 2 new, 0 updated")
+    child.expect(pexpect.EOF)
+    assert set(tasks_of(data)) == {"Call Mom", "Buy milk"}

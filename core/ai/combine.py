@@ -23,7 +23,7 @@ from typing import Any
 
 from core.ai.proposal import MAX_TASKS, ProposalError, ProposedTask, validate_proposed
 from core.ai.quickadd import read_segment, split_tasks
-from core.dates import normalise_word
+from core.dates import find_due, normalise_word, split_words
 from core.vocabulary import same_tag
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -61,7 +61,12 @@ def combine(
     tasks: tuple[ProposedTask, ...], text: str, now: datetime
 ) -> tuple[tuple[ProposedTask, ...], tuple[str, ...]]:
     """The model's tasks with what the user typed explicitly put back; notes say what changed."""
-    result, notes = list(tasks), []
+    result: list[ProposedTask] = []
+    notes: list[str] = []
+    for number, proposed in enumerate(tasks, 1):
+        checked, note = _due_from_text(proposed, now)
+        result.append(checked)
+        notes += [f"task {number}: {note}"] if note else []
     for piece in read_pieces(text, now):
         index = _owner(piece, result)
         if index is None:
@@ -74,6 +79,21 @@ def combine(
         result[index], changes = _apply(result[index], piece)
         notes += [f"task {index + 1}: {change}" for change in changes]
     return tuple(result), tuple(notes)
+
+
+def _due_from_text(task: ProposedTask, now: datetime) -> tuple[ProposedTask, str | None]:
+    """The due tasksafe's parser reads in the model's due_text, when it differs from the model's."""
+    if not task.due_text:
+        return task, None
+    try:
+        span = find_due(split_words(task.due_text), now)
+    except ValueError:
+        return task, None
+    if span is None or span.value == task.due:
+        return task, None
+    said = task.due or "no date"
+    note = f"due {span.value.replace('T', ' ')} read from {task.due_text!r} (the model said {said})"
+    return replace(task, due=span.value), note
 
 
 def _words(text: str) -> set[str]:

@@ -63,7 +63,8 @@ def system_prompt(now: datetime, mode: str) -> str:
         '7. due: null, a date "YYYY-MM-DD" or a local date and time "YYYY-MM-DDTHH:MM".'
         ' A weekday alone ("friday") is the first one after today; "next friday" is the one in'
         " next week (weeks start on Monday). Morning is 09:00, afternoon 15:00, evening 18:00,"
-        " tonight 20:00.",
+        " tonight 20:00. due_text: the words of the note that give that date, exactly as written"
+        ' ("next tuesday evening"), or null.',
         'Answer with one JSON object: {"tasks": [...]}.',
     ]
     if mode != "json_schema":
@@ -100,6 +101,7 @@ def proposal_schema() -> type[BaseModel]:
         priority: int = Field(description="1 high, 2 normal, 3 low")
         tags: list[str] = Field(description="lowercase words without #")
         due: str | None = Field(description='"YYYY-MM-DD", "YYYY-MM-DDTHH:MM" or null')
+        due_text: str | None = Field(description="the note's own words for the date, or null")
 
     class TaskProposal(BaseModel):
         tasks: list[TaskSchema]

@@ -10,7 +10,7 @@ into `add` mean.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +44,8 @@ class ProposedTask:
     priority: int = DEFAULT_PRIORITY  # 1 high, 2 normal, 3 low
     tags: tuple[str, ...] = ()
     due: str | None = None  # as core.dates.parse_due returns it
+    # A model's words for the date as the note has them; tasksafe's parser reads them (issue 15).
+    due_text: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,16 @@ def _task(item: Any, index: int, now: datetime) -> ProposedTask:
         priority=_priority(item.get("priority"), index),
         tags=_tags(item.get("tags"), index),
         due=_due(item.get("due"), index, now),
+        due_text=_due_text(item.get("due_text")),
     )
+
+
+def _due_text(value: Any) -> str | None:
+    """The model's date words, kept only as a hint: anything odd is dropped, never an error."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(clean_text(value).split())
+    return text if 0 < len(text) <= 100 else None
 
 
 def _name(value: Any, index: int) -> str:

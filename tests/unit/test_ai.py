@@ -260,6 +260,16 @@ def test_tomorrow_9am_never_lands_on_today(openai_server: FakeOpenAIServer) -> N
     assert not any("in the past" in note for note in proposal.notes)
 
 
+def test_the_models_due_text_is_resolved_by_the_date_parser(
+    openai_server: FakeOpenAIServer,
+) -> None:
+    answer = MILK | {"name": "call bob", "due": "2026-12-31T09:00", "due_text": "tomorrow 9am"}
+    openai_server.enqueue(tasks_answer(answer))
+    proposal = propose_tasks("ring Bob, first thing", config_for(openai_server), NOW)
+    assert proposal.tasks[0].due == "2027-01-01T09:00"
+    assert "read from 'tomorrow 9am'" in proposal.notes[0]
+
+
 def test_an_api_key_is_sent_as_a_bearer_token(openai_server: FakeOpenAIServer) -> None:
     openai_server.enqueue(tasks_answer(MILK))
     propose_tasks("buy milk", config_for(openai_server, api_key="sk-test"), NOW)
@@ -537,7 +547,7 @@ def test_json_object_mode_sends_the_schema_for_the_server_to_enforce(
     assert schema == schema_sent(answered)
     assert "$ref" not in json.dumps(schema) and "$defs" not in schema  # self-contained
     task = schema["properties"]["tasks"]["items"]
-    assert set(task["required"]) == {"name", "description", "priority", "tags", "due"}
+    assert set(task["required"]) == {"name", "description", "priority", "tags", "due", "due_text"}
     assert schema_sent(refused)["$defs"]["TaskSchema"]["required"] == task["required"]
     system = messages(answered)[0]["content"]
     assert "JSON schema" in system  # also spelled out, for a server that ignores the field

@@ -89,3 +89,21 @@ def test_a_proposed_task_like_a_pending_one_is_flagged() -> None:
         " change that one instead (edit 3)?",
     )
     assert near_duplicates(proposed, [(9, "buy bread")]) == ()
+
+
+def test_the_models_date_words_are_read_by_tasksafes_parser() -> None:
+    # The model split and named it; its date was wrong, its words for the date right.
+    model = (
+        ProposedTask("dentist", due="2026-12-02", due_text="next tuesday evening"),
+        ProposedTask("pay rent", due="2026-12-15", due_text="on the 15th"),
+    )
+    tasks, notes = combine(model, "so the dentist is next tuesday evening and rent mid month", NOW)
+    assert [t.due for t in tasks] == ["2026-12-08T18:00", "2026-12-15"]
+    assert notes == (
+        "task 1: due 2026-12-08 18:00 read from 'next tuesday evening' (the model said 2026-12-02)",
+    )
+
+
+def test_date_words_the_parser_cannot_read_leave_the_models_date() -> None:
+    model = (ProposedTask("file taxes", due="2027-04-15", due_text="before the deadline"),)
+    assert combine(model, "file taxes before the deadline", NOW) == (model, ())

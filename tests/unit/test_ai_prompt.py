@@ -64,7 +64,7 @@ def test_the_schema_names_every_task_field() -> None:
     schema = json.loads(schema_text())
     task = schema["$defs"]["TaskSchema"]["properties"]
     assert list(schema["properties"]) == ["tasks"]
-    assert list(task) == ["name", "description", "priority", "tags", "due"]
+    assert list(task) == ["name", "description", "priority", "tags", "due", "due_text"]
 
 
 def test_a_repair_request_sends_the_problem_in_one_line_and_the_schema() -> None:

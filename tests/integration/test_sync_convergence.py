@@ -77,6 +77,16 @@ def git_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("git_env")
 @pytest.mark.parametrize("seed", [1101, 2])
 def test_random_changes_and_syncs_converge_and_lose_nothing(tmp_path: Path, seed: int) -> None:
+    figures = converge(tmp_path, seed, ROUNDS)
+    print(
+        f"\nsync convergence: {ROUNDS} rounds, {MACHINES} machines, {figures['changes']} changes, "
+        f"{figures['syncs']} syncs, {figures['conflicts']} conflicts reported, lost 0"
+    )
+
+
+def converge(tmp_path: Path, seed: int, rounds: int) -> dict[str, int]:
+    """One randomized run (GIT_ENV set); asserts convergence and that nothing was lost."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
@@ -91,7 +101,7 @@ def test_random_changes_and_syncs_converge_and_lose_nothing(tmp_path: Path, seed
         ledger.tags[state.tasks[0].uuid] = set()
         ledger.reported(sync(state, str(remote)))
     syncs = 0
-    for n in range(ROUNDS):
+    for n in range(rounds):
         for _ in range(rng.randint(1, 3)):
             who = rng.randrange(MACHINES)
             act(rng, states[who], f"m{who}", n, ledger)
@@ -117,7 +127,4 @@ def test_random_changes_and_syncs_converge_and_lose_nothing(tmp_path: Path, seed
             lost_names += not known
         # A task deleted and then kept for another machine's edit holds that machine's version.
         assert ledger.tags[uuid] - ledger.seen_tags.get(uuid, set()) <= set(final[uuid]["tags"])
-    print(
-        f"\nsync convergence: {ROUNDS} rounds, {MACHINES} machines, {ledger.changes} changes, "
-        f"{syncs} syncs, {ledger.conflicts} conflicts reported, lost 0"
-    )
+    return {"changes": ledger.changes, "syncs": syncs, "conflicts": ledger.conflicts}

@@ -32,7 +32,7 @@ from core.errors import AppError
 from core.model import utc_now
 from core.storage.document import Document, NewerVersionError, UndecodableError, decode
 from core.storage.history import Entry
-from core.sync.merge import Conflict, Renumbered, Report, Revived, merge, stamp
+from core.sync.merge import Conflict, Duplicate, Renumbered, Report, Revived, merge, stamp
 
 REMOTE = "origin"
 PUSH_TRIES = 3
@@ -67,6 +67,7 @@ class SyncResult:
     conflicts: list[Conflict] = field(default_factory=list)
     revived: list[Revived] = field(default_factory=list)
     renumbered: list[Renumbered] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
     initialized: bool = False
     tries: int = 1
 

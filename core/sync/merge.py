@@ -75,6 +75,15 @@ class Renumbered:
     new_id: int
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """This machine's next occurrence of a recurring task the remote also made: dropped."""
+
+    uuid: str
+    task_id: int | None
+    name: str
+
+
 @dataclass
 class Report:
     """What a merge did: tasks changed from each side's point of view, conflicts, id changes."""
@@ -85,6 +94,8 @@ class Report:
     revived: list[Revived] = field(default_factory=list)
     renumbered: list[Renumbered] = field(default_factory=list)
     invalid: int = 0  # records without a uuid: kept as they are, never merged
+    # Next occurrences of one recurring task both machines made (both completed it): ours dropped.
+    duplicates: list[Duplicate] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,7 @@ def merge(
         rec = _merge_task(b.get(uuid), o.get(uuid), t.get(uuid), report)
         if rec is not None:
             out[uuid] = rec
+    _drop_twin_occurrences(out, b, o, t, report)
     records: list[Any] = list(out.values())
     next_id = _renumber(records, o, t, max(next_id, 1), report)
     # Records that are not tasks (no uuid) are kept from both sides, never dropped.
@@ -122,6 +134,28 @@ def merge(
         1 for u in t if u not in out
     )
     return Merged(records, next_id, report)
+
+
+def _drop_twin_occurrences(
+    out: dict[str, Record],
+    b: Mapping[str, Record],
+    o: Mapping[str, Record],
+    t: Mapping[str, Record],
+    report: Report,
+) -> None:
+    """Both machines completed one recurring task, so each made its next occurrence: keep the
+    remote's (Taskwarrior 2.x's duplicated recurring tasks, #1538). Only an untouched new one."""
+    theirs_new = {
+        (r.get("series"), r.get("due"))
+        for u, r in out.items()
+        if u in t and u not in b and u not in o and r.get("series") and r.get("status") == "pending"
+    }
+    for uuid in [u for u in out if u in o and u not in t and u not in b]:
+        rec = out[uuid]
+        twin = (rec.get("series"), rec.get("due")) in theirs_new
+        if twin and rec.get("series") and rec.get("status") == "pending":
+            del out[uuid]
+            report.duplicates.append(Duplicate(uuid, _id(rec), _name(rec)))
 
 
 def _by_uuid(records: Iterable[Any]) -> dict[str, Record]:

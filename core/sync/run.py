@@ -94,6 +94,7 @@ def _add(result: SyncResult, report: Report) -> None:
     result.conflicts.extend(report.conflicts)
     result.revived.extend(report.revived)
     result.renumbered.extend(report.renumbered)
+    result.duplicates.extend(report.duplicates)
 
 
 def merge_files(

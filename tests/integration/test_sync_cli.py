@@ -360,3 +360,20 @@ def test_git_pull_orders_a_conflict_by_the_fields_own_change_times(
     assert pulled.returncode == 0, pulled.stderr
     (task,) = b.tasks().values()
     assert (task["name"], task["priority"]) == ("a later", 1)
+
+
+def test_a_recurring_task_done_on_both_machines_has_one_next_occurrence(
+    two: tuple[Machine, Machine],
+) -> None:
+    a, b = two
+    a.ok("add", "water plants", "recur:weekly", "due:2026-12-01")
+    a.sync()
+    b.sync()
+    a.ok("done", "2")
+    b.ok("done", "2")
+    a.sync()
+    b.sync()
+    a.sync()
+    for m in (a, b):
+        plants = [t for t in m.by_uuid().values() if t["name"] == "water plants"]
+        assert sorted(t["status"] for t in plants) == ["done", "pending"]

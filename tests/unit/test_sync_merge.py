@@ -193,3 +193,14 @@ def test_random_merges_converge_and_lose_nothing_unreported() -> None:
                     assert got["name"] == r["name"] or (r["uuid"], "name", r["name"]) in lost
                 assert set(r["tags"]) - {"t"} <= set(got["tags"])
         assert len({r["id"] for r in one.records}) == len(one.records)
+
+
+def test_a_recurring_task_completed_on_both_machines_has_one_next_occurrence() -> None:
+    done = {"status": "done", "series": "s1", "due": "2026-12-01", "recur": "weekly"}
+    base = [rec("a", 1, "water plants", series="s1", due="2026-12-01", recur="weekly")]
+    nxt = {"series": "s1", "due": "2026-12-08", "recur": "weekly"}
+    ours = [rec("a", 1, "water plants", **done), rec("mine", 2, "water plants", **nxt)]
+    theirs = [rec("a", 1, "water plants", **done), rec("theirs", 2, "water plants", **nxt)]
+    out = merge(base, ours, theirs, 3)
+    assert [r["uuid"] for r in out.records] == ["a", "theirs"]
+    assert [d.uuid for d in out.report.duplicates] == ["mine"]

@@ -35,6 +35,11 @@ def _(result: SyncResult, console: Console) -> None:
             + _task(r.task_id, r.name)
             + Text(f" was deleted {where} but edited on the other side")
         )
+    for d in result.duplicates:
+        console.print(
+            _task(d.task_id, d.name)
+            + Text(" was made here and on the remote as the same next occurrence: one kept")
+        )
     for n in result.renumbered:
         console.print(_task(n.old_id, n.name) + Text(f" is now {n.new_id}"))
 

@@ -209,3 +209,18 @@ def test_show_has_every_field_notes_with_their_age_and_links_both_ways() -> None
     ):
         assert expected in text, expected
     assert all(len(line) <= 80 for line in text.splitlines())
+
+
+@pytest.mark.parametrize("width", [50, 80, 120])
+def test_every_row_is_one_line_and_a_long_name_is_cut_with_an_ellipsis(width: int) -> None:
+    long_name = "a fairly long task name that goes on and on about something " * 2
+    rows = [
+        make(1, name=long_name, tags=["home", "errands", "someday"], project="home.garden"),
+        make(2, name="short", due="2026-12-04"),
+    ]
+    text = shown(TaskTable(rows, now=NOW), width=width)
+    body = _rows(text)
+    assert [int(cells[1]) for cells in body] == [1, 2]  # one line each: no wrapped remainder
+    assert all(len(line) <= width for line in text.splitlines())
+    assert body[0][3].strip().startswith("a f") and body[0][3].strip().endswith("…")
+    assert "short" in body[1][3]

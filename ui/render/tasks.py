@@ -122,7 +122,8 @@ def _(result: TaskTable, console: Console) -> None:
     now = result.now or datetime.now()
     limit = None if result.show_all else max(5, _screen_height(console) - _TABLE_CHROME)
     shown = rows if limit is None else rows[:limit]
-    console.print(task_table(shown, now, result.title, result.blocked, result.urgency))
+    table = task_table(shown, now, result.title, result.blocked, result.urgency, console.width)
+    console.print(table)
     legend = marker_legend(shown, now, result.blocked)
     if len(rows) > len(shown):
         console.print(
@@ -174,6 +175,7 @@ def task_table(
     title: str = "tasks",
     blocked: Collection[str] = frozenset(),
     urgency: Mapping[str, float] | None = None,
+    width: int = 120,
 ) -> Table:
     """The rows; the markers, project and status columns only when a row needs them (a
     project, a marker, a done task), urgency when given."""
@@ -186,10 +188,14 @@ def task_table(
     table.add_column("pri", no_wrap=True)
     if with_marks:
         table.add_column("", no_wrap=True, style="cyan")
-    table.add_column("name", overflow="fold", ratio=1)
+    # One line per row (issue 13): a screenful counts rows, and the name keeps the room; `show`
+    # has it in full. The other columns take what they need, project and tags within a limit.
+    # The columns stay wrappable, so Rich narrows them to fit; each cell is cut, never wrapped.
+    # On a narrow console the name keeps most of the width: project and tags get a share of it.
+    table.add_column("name", ratio=1)
     if with_project:
-        table.add_column("project", overflow="fold", max_width=16, style="magenta")
-    table.add_column("tags", overflow="fold", style="cyan")
+        table.add_column("project", max_width=min(16, max(8, width // 6)), style="magenta")
+    table.add_column("tags", max_width=min(24, max(8, width // 6)), style="cyan")
     table.add_column("due", no_wrap=True)
     if with_status:
         table.add_column("status", no_wrap=True)
@@ -199,10 +205,10 @@ def task_table(
         cells: list[Text | str] = [str(task.id), priority_text(task.priority)]
         if with_marks:
             cells.append(marks[task.uuid])
-        cells.append(data(one_line(task.name)))
+        cells.append(_cut(data(one_line(task.name))))
         if with_project:
-            cells.append(data(task.project or ""))
-        cells += [data(" ".join(f"#{t}" for t in task.tags)), due_text(task, now)]
+            cells.append(_cut(data(task.project or "")))
+        cells += [_cut(data(" ".join(f"#{t}" for t in task.tags))), due_text(task, now)]
         if with_status:
             cells.append(Text("✓ done", style="green") if task.done else Text("pending"))
         if urgency is not None:
@@ -211,7 +217,13 @@ def task_table(
     return table
 
 
+def _cut(text: Text) -> Text:
+    """A cell on one line, ending in `…` when it is cut."""
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
 def render_tasks_to_go(console: Console, tasks: Sequence[Task], title: str = "to delete") -> None:
     """The tasks a confirmation is about (to delete, to add, to replace), shown before asking."""
     if tasks:
-        console.print(task_table(tasks, datetime.now(), title))
+        console.print(task_table(tasks, datetime.now(), title, width=console.width))

@@ -92,12 +92,19 @@ def _read_file(path: str) -> bytes:
     "write tasks out: tasksafe JSON (default), Taskwarrior, todo.txt or iCalendar",
     arg("filters", nargs="*", metavar="FILTER", help="which tasks (default: all, done included)"),
     arg("--to", dest="fmt", choices=EXPORTS, default="json", help="the format (default: json)"),
-    arg("-o", "--output", metavar="FILE", help="write FILE atomically instead of stdout"),
+    arg(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write FILE atomically instead of stdout (a directory: a vdir of .ics files)",
+    ),
     dash_words=True,
 )
 def export_tasks(ctx: Context, args: argparse.Namespace) -> Any:
     chosen = filters.select(ctx.state.tasks, args.filters, ctx.now(), True)
     chosen.sort(key=lambda t: t.id)
+    if args.output is not None and os.path.isdir(args.output):
+        return _export_vdir(chosen, args.fmt, args.output)
     data = write(chosen, args.fmt)
     if args.output is None:
         return Exported(len(chosen), args.fmt, None, data)
@@ -108,6 +115,20 @@ def export_tasks(ctx: Context, args: argparse.Namespace) -> Any:
             f"cannot write {args.output}: {e.strerror or e}; nothing was changed"
         ) from None
     return Exported(len(chosen), args.fmt, args.output, b"")
+
+
+def _export_vdir(tasks: list[Task], fmt: str, folder: str) -> Exported:
+    """A vdir (todoman, vdirsyncer): one `<uid>.ics` a task, each written atomically."""
+    if fmt != "ical":
+        raise UsageError(f"{folder} is a directory: only --to ical writes one (a vdir)")
+    from core.interop.ical import file_name
+
+    try:
+        for task in tasks:
+            write_atomically(os.path.join(folder, file_name(task)), write([task], fmt))
+    except OSError as e:
+        raise AppError(f"cannot write into {folder}: {e.strerror or e}") from None
+    return Exported(len(tasks), fmt, folder, b"")
 
 
 def write_atomically(path: str, data: bytes, ops: FileOps = DEFAULT_OPS) -> None:

@@ -219,6 +219,12 @@ def dump(tasks: Sequence[Task]) -> bytes:
     return bytes(cal.to_ical())
 
 
+def file_name(task: Task) -> str:
+    """A vdir's file for the task: its UID, made safe as one file name."""
+    safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in task.uuid).lstrip(".")
+    return f"{safe or 'task'}.ics"
+
+
 def todo_of(task: Task) -> Any:
     from icalendar import Todo, vRecur
 

@@ -333,6 +333,16 @@ def test_an_icalendar_file_and_a_vdir_come_in_and_go_back(tmp_path: Path) -> Non
     assert set(tasks_of(fresh)) == {"Plan trip", "Pay rent"}
     assert "0 new, 0 updated, 2 unchanged" in imported(fresh, vdir).stdout
 
+    written = tmp_path / "written"
+    written.mkdir()
+    assert run_cli(data, "export", "--to", "ical", "-o", str(written), env=TZ).returncode == 0
+    assert sorted(p.name for p in written.iterdir()) == [
+        "child-2@example.com.ics", "done-3.ics", "parent-1@example.com.ics",
+    ]  # fmt: skip
+    assert "0 new, 0 updated, 3 unchanged" in imported(data, written).stdout
+    refused = run_cli(data, "export", "--to", "todotxt", "-o", str(written))
+    assert refused.returncode == 2 and "only --to ical" in refused.stderr
+
 
 def test_bad_inputs_are_one_line_each_and_nothing_is_written(tmp_path: Path) -> None:
     data = tmp_path / "tasks.json"

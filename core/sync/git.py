@@ -289,7 +289,10 @@ def commit_merged(repo: Repo, name: str, sides: Sides, data_path: str) -> str | 
         new = repo.git("commit-tree", tree, *args, "-m", message, env=_identity(repo)).strip()
     assert new is not None
     repo.git("update-ref", f"refs/heads/{name}", new, *([sides.head] if sides.head else []))
-    repo.git("read-tree", new)  # the index follows HEAD; the work tree is never touched
+    repo.git("read-tree", new)  # the index follows HEAD; the data file is never touched
+    others = [p for p in _files_only_in(repo, new, sides.head) if p != repo.rel]
+    if others:  # the remote's other files appear beside it; a file already here is kept
+        repo.git("checkout-index", "--", *others, check=False)
     return new
 
 

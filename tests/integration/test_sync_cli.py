@@ -377,3 +377,21 @@ def test_a_recurring_task_done_on_both_machines_has_one_next_occurrence(
     for m in (a, b):
         plants = [t for t in m.by_uuid().values() if t["name"] == "water plants"]
         assert sorted(t["status"] for t in plants) == ["done", "pending"]
+
+
+def test_other_files_on_the_remote_are_kept_and_appear_beside_the_list(
+    two: tuple[Machine, Machine], tmp_path: Path, remote: Path
+) -> None:
+    a, b = two
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(remote), str(other))
+    (other / "notes.md").write_text("shared notes\n")
+    git(other, "add", "notes.md")
+    git(other, "commit", "-q", "-m", "notes")
+    git(other, "push", "-q", "origin", "HEAD")
+    a.ok("add", "call mum")
+    a.sync()
+    assert (a.dir / "notes.md").read_text() == "shared notes\n"
+    assert git(a.dir, "status", "--porcelain").stdout == ""
+    b.sync()
+    assert "call mum" in b.tasks() and (b.dir / "notes.md").exists()

@@ -101,10 +101,13 @@ def _words(text: str) -> set[str]:
 
 
 def _owner(piece: Piece, tasks: list[ProposedTask]) -> int | None:
-    """The task whose name shares the most words with the piece's name, if any does."""
+    """The task whose name shares the most words with the piece's name: more than half of them.
+
+    One shared verb is not enough: "call the plumber p1" must not land on the model's "call mom".
+    """
     wanted = _words(piece.name)
     scores = [len(wanted & _words(task.name)) for task in tasks]
-    if not scores or max(scores) == 0:
+    if not scores or 2 * max(scores) <= len(wanted):
         return None
     return scores.index(max(scores))
 

@@ -107,3 +107,9 @@ def test_the_models_date_words_are_read_by_tasksafes_parser() -> None:
 def test_date_words_the_parser_cannot_read_leave_the_models_date() -> None:
     model = (ProposedTask("file taxes", due="2027-04-15", due_text="before the deadline"),)
     assert combine(model, "file taxes before the deadline", NOW) == (model, ())
+
+
+def test_one_shared_word_does_not_make_a_piece_the_models_task() -> None:
+    # The model dropped the plumber: its p1 and due must not land on "call mom".
+    model = (ProposedTask("call mom", priority=3),)
+    assert combine(model, "call mom p3; call the plumber p1 tomorrow", NOW) == (model, ())

@@ -16,10 +16,15 @@ class Plan:
     new: list[Record] = field(default_factory=list)
     updated: dict[str, dict[str, Any]] = field(default_factory=dict)  # uuid -> fields to set
     unchanged: int = 0
+    newer_here: int = 0  # changed here after the input's own change: kept (the later wins)
 
 
 def plan(parsed: Parsed, current: Sequence[Any]) -> Plan:
-    """Match each parsed record to the current ones by uuid, field by field."""
+    """Match each parsed record to the current ones by uuid, field by field.
+
+    A task changed here after the input last changed it (its `modified` is later) keeps what it
+    has: re-importing an old `task export` never reopens a task completed here since.
+    """
     by_uuid = {r.get("uuid"): r for r in current if isinstance(r, dict)}
     result = Plan(parsed)
     for rec in parsed.records:
@@ -28,11 +33,18 @@ def plan(parsed: Parsed, current: Sequence[Any]) -> Plan:
             result.new.append(rec)
             continue
         changes = {k: rec.get(k) for k in parsed.fields if _value(rec.get(k)) != _value(old.get(k))}
-        if changes:
+        if changes and _later(old.get("modified"), rec.get("modified")):
+            result.newer_here += 1
+        elif changes:
             result.updated[rec["uuid"]] = changes
         else:
             result.unchanged += 1
     return result
+
+
+def _later(here: Any, there: Any) -> bool:
+    """Whether this file's change is later than the input's (both stamps known; UTC ISO)."""
+    return isinstance(here, str) and isinstance(there, str) and here > there
 
 
 def _value(v: Any) -> Any:

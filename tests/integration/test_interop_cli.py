@@ -482,3 +482,18 @@ def test_on_a_terminal_import_shows_the_new_tasks_and_asks(tmp_path: Path) -> No
     child.expect("imported: 2 new, 0 updated")
     child.expect(pexpect.EOF)
     assert set(tasks_of(data)) == {"Call Mom", "Buy milk"}
+
+
+@needs_task
+def test_an_old_export_does_not_undo_what_was_done_here_since(
+    tw_db: tuple[Taskwarrior, Path], tmp_path: Path
+) -> None:
+    _, exported = tw_db
+    data = tmp_path / "tasks.json"
+    imported(data, exported, "--yes")
+    milk = tasks_of(data)["Buy milk"]["id"]
+    assert run_cli(data, "done", str(milk), env=TZ).returncode == 0
+    again = imported(data, exported, "--yes")
+    assert "0 new, 0 updated, 3 unchanged" in again.stdout
+    assert "1 changed here since (kept as they are)" in again.stdout
+    assert tasks_of(data)["Buy milk"]["status"] == "done"

@@ -24,6 +24,8 @@ def _(result: ImportReport, console: Console) -> None:
         f"{len(plan.new)} new, {len(plan.updated)} updated, {plan.unchanged} unchanged, "
         f"{len(parsed.problems)} invalid, {len(parsed.skipped)} skipped"
     )
+    if plan.newer_here:
+        counts += f"; {plan.newer_here} changed here since (kept as they are)"
     console.print(Text(counts))
     for line in parsed.problems:
         console.print(Text("✗ ", style="red") + data(line), soft_wrap=True)

@@ -42,6 +42,7 @@ class Canned:
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
     delay: float = 0.0
+    gap: float = 0.0  # streamed: seconds between one server-sent event and the next
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def as_events(canned: Canned) -> Canned:
     )
     text = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
     headers = (("Content-Type", "text/event-stream"),)
-    return Canned(canned.status, text.encode(), headers, canned.delay)
+    return Canned(canned.status, text.encode(), headers, canned.delay, canned.gap)
 
 
 def schema_sent(request: Recorded) -> Any:
@@ -252,7 +253,15 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(canned.body)))
                 self.end_headers()
-                self.wfile.write(canned.body)
+                if not canned.gap:
+                    self.wfile.write(canned.body)
+                    return
+                events = [e for e in canned.body.split(b"\n\n") if e]
+                for event in events:  # a slow model: one event at a time
+                    if server.stopping.wait(canned.gap):
+                        return
+                    self.wfile.write(event + b"\n\n")
+                    self.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test); nothing to tell it
 

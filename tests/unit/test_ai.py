@@ -766,3 +766,20 @@ def test_streamed_a_server_that_ignores_stream_is_read_as_is(
         "buy milk", config_for(openai_server), NOW, modes=ModeCache(), progress=lambda t, s: None
     )
     assert proposal.source == OFFLINE_SOURCE and "an HTML page" in proposal.notes[0]
+
+
+def test_streamed_tasks_ai_timeout_bounds_the_whole_answer(openai_server: FakeOpenAIServer) -> None:
+    # Each event comes well within the timeout, the whole answer does not: a looping model.
+    slow = replace(tasks_answer(MILK, MOM, MILK), gap=0.1)
+    openai_server.enqueue(slow)
+    started = time.monotonic()
+    proposal = propose_tasks(
+        "buy milk",
+        config_for(openai_server, timeout=0.5),
+        NOW,
+        modes=ModeCache(),
+        progress=lambda t, s: None,
+    )
+    assert time.monotonic() - started < 3
+    assert proposal.source == OFFLINE_SOURCE
+    assert "did not answer within 0.5 s" in proposal.notes[0]

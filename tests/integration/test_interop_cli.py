@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -492,6 +493,7 @@ def test_an_old_export_does_not_undo_what_was_done_here_since(
     data = tmp_path / "tasks.json"
     imported(data, exported, "--yes")
     milk = tasks_of(data)["Buy milk"]["id"]
+    time.sleep(1.1)  # stamps are in seconds: "later" needs a later second
     assert run_cli(data, "done", str(milk), env=TZ).returncode == 0
     again = imported(data, exported, "--yes")
     assert "0 new, 0 updated, 3 unchanged" in again.stdout

@@ -293,10 +293,13 @@ def test_syncs_at_the_same_time_on_three_machines_all_land(
     assert set(a.tasks()) == set(b.tasks()) == set(c.tasks()) == want
 
 
+KILLS = 4  # each: a sync killed, the other machine syncs
+
+
 def test_a_sync_killed_at_any_moment_is_completed_by_the_next(two: tuple[Machine, Machine]) -> None:
     a, b = two
     rng = random.Random(7)
-    for n in range(6):
+    for n in range(KILLS):
         a.ok("add", f"a{n}")
         b.ok("add", f"b{n}")
         child = subprocess.Popen(
@@ -313,7 +316,7 @@ def test_a_sync_killed_at_any_moment_is_completed_by_the_next(two: tuple[Machine
         b.sync()
     for m in (a, b, a):
         m.sync()
-    want = {"buy milk", *(f"a{n}" for n in range(6)), *(f"b{n}" for n in range(6))}
+    want = {"buy milk", *(f"a{n}" for n in range(KILLS)), *(f"b{n}" for n in range(KILLS))}
     assert set(a.tasks()) == set(b.tasks()) == want
     assert a.by_uuid() == b.by_uuid()
 

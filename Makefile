@@ -33,6 +33,8 @@ bench: $(STAMP)
 	$(PY) bench/bench_oneshot.py
 	$(PY) bench/bench_startup.py
 	$(PY) bench/bench_peers.py
+	$(PY) bench/bench_sync.py
+	$(PY) bench/bench_interop.py
 
 reliability: $(STAMP)
 	$(PY) -m pytest tests/reliability -q -p no:randomly --reliability-report

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -257,8 +256,16 @@ def test_tasks_file_from_dotenv_is_honoured_below_the_environment(tmp_path: Path
     assert not (tmp_path / "tasks.json").exists()
 
 
+def committed_demo() -> bytes:
+    """The demo `tasks.json` as committed: `make run` changes the working copy (issue 13)."""
+    shown = subprocess.run(
+        ["git", "-C", str(ROOT), "show", "HEAD:tasks.json"], capture_output=True, check=False
+    )
+    return shown.stdout if shown.returncode == 0 else (ROOT / "tasks.json").read_bytes()
+
+
 def test_demo_legacy_file_loads_as_is_and_upgrades_on_first_write(tasks_path: Path) -> None:
-    shutil.copyfile(ROOT / "tasks.json", tasks_path)
+    tasks_path.write_bytes(committed_demo())
     legacy = tasks_path.read_bytes()
     listed = json.loads(ok(tasks_path, "list", "--json"))
     assert sorted(t["id"] for t in listed) == [1, 2, 3, 4]

@@ -317,9 +317,8 @@ class AppState:
         Each item holds new_record's fields; `parent` (an id) and `depends` (ids) are resolved to
         uuids under the lock, so a task deleted meanwhile is TaskNotFound, not a dangling link.
         """
-        checked = _check_new(
-            items
-        )  # before the lock: bad input never waits for or touches the file
+        # Before the lock: bad input never waits for or touches the file.
+        checked = _check_new(items)
 
         def mutate(j: Journal) -> list[Task]:
             added = []
@@ -579,16 +578,7 @@ class AppState:
         added some since they were shown.
         """
 
-        def mutate(j: Journal) -> list[Task]:
-            added = []
-            for rec in missing(records, j.doc.records):
-                new = {**rec, "id": j.doc.allocate_id()}
-                j.doc.records.append(new)
-                j.touch(new["uuid"], None, new)
-                added.append(Task.from_record(new))
-            return added
-
-        return self.transact(label, mutate)
+        return self.transact(label, lambda j: _add_new(j, records, missing))
 
     def import_records(
         self,
@@ -790,9 +780,12 @@ def _set(j: Journal, rec: Record, fields: Mapping[str, Any]) -> Task:
     return Task.from_record(kept)
 
 
-def _add_new(j: Journal, records: Sequence[Record]) -> list[Task]:
+def _add_new(
+    j: Journal, records: Sequence[Record], missing: MissingRecords = missing_by_uuid
+) -> list[Task]:
+    """Add copies of the records the file lacks (`missing` decides), each under a new id."""
     added = []
-    wanted = missing_by_uuid(records, j.doc.records)
+    wanted = missing(records, j.doc.records)
     # One allocate_id (a scan of every id), then the next ones in a row: 10k imports stay O(n).
     first = j.doc.allocate_id() if wanted else 0
     j.doc.next_id = first + len(wanted) if wanted else j.doc.next_id

@@ -7,9 +7,10 @@ import os
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from msgspec.structs import replace
 
 from commands import filters
 from commands.admin_results import (

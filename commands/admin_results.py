@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from core.errors import EXIT_ERROR, EXIT_OK
 
@@ -16,8 +17,7 @@ if TYPE_CHECKING:  # only annotations: `add` must not pay for importing doctor a
     from core.model import Task
 
 
-@dataclass(frozen=True)
-class Replayed:
+class Replayed(Struct, frozen=True):
     """An undo or redo: the change's label and how many tasks it put back."""
 
     label: str
@@ -25,15 +25,13 @@ class Replayed:
     redo: bool = False
 
 
-@dataclass(frozen=True)
-class BackupList:
+class BackupList(Struct, frozen=True):
     path: str
     copies: list[BackupFile]
     now: float  # time.time() when listed, for ages
 
 
-@dataclass(frozen=True)
-class Restored:
+class Restored(Struct, frozen=True):
     backup: BackupFile
     brought_back: int  # tasks the current file lacked
     removed: int  # tasks not in the backup (still in the new `.backup`)
@@ -42,8 +40,7 @@ class Restored:
     kept_as: str  # where the pre-restore version is kept
 
 
-@dataclass(frozen=True)
-class RestoredAt:
+class RestoredAt(Struct, frozen=True):
     """`restore --at`: the file as it was after `step`, rebuilt from the history."""
 
     step: int
@@ -53,8 +50,7 @@ class RestoredAt:
     task_count: int
 
 
-@dataclass(frozen=True)
-class DoctorReport:
+class DoctorReport(Struct, frozen=True):
     """The checks; `exit_code` (results.HasExitCode) is 1 when a problem was found."""
 
     diagnosis: Diagnosis
@@ -64,8 +60,7 @@ class DoctorReport:
         return EXIT_OK if self.diagnosis.healthy else EXIT_ERROR
 
 
-@dataclass(frozen=True)
-class SalvageReport:
+class SalvageReport(Struct, frozen=True):
     """What `doctor --salvage` found in a damaged file, and what it added."""
 
     source: str
@@ -76,8 +71,7 @@ class SalvageReport:
     declined: bool = False  # the user said no: nothing was saved
 
 
-@dataclass(frozen=True)
-class Stats:
+class Stats(Struct, frozen=True):
     """Counts for `stats`: each list holds (label, count) in display order."""
 
     total: int

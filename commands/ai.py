@@ -7,8 +7,9 @@ become tasks, and it can only add new ones: all at once with --yes, else after t
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from commands.registry import Context, arg, command
 from commands.results import Message, TasksAdded
@@ -21,16 +22,14 @@ SAVE_HINT = "nothing saved; pass --yes to add them"
 NOTHING_PROPOSED = "nothing to add"
 
 
-@dataclass(frozen=True)
-class ProposalShown:
+class ProposalShown(Struct, frozen=True):
     """Proposed tasks shown for review, none saved; `hint` says what saving them takes."""
 
     proposal: Proposal
     hint: str = SAVE_HINT
 
 
-@dataclass(frozen=True)
-class ProposalAdded(TasksAdded):
+class ProposalAdded(TasksAdded, frozen=True):
     """Proposed tasks added in one transaction; `notes` are what the user has not seen yet."""
 
     notes: tuple[str, ...] = ()

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from commands.registry import Arg, Command, commands, parse_ids, task_id
 from core.version import __version__
@@ -26,8 +28,7 @@ KINDS = ("ids", "tags", "projects")
 # --- what completes where, read from the registry ---
 
 
-@dataclass(frozen=True)
-class Values:
+class Values(Struct, frozen=True):
     """What an option's value or a positional word completes to."""
 
     # "ids", "tags", "projects", "files", "commands", "filters", "words" or "" (free text)
@@ -35,16 +36,14 @@ class Values:
     words: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(Struct, frozen=True):
     flags: tuple[str, ...]
     help: str
     values: Values | None  # None: a flag that takes no value
     repeats: bool = False
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(Struct, frozen=True):
     """One command as a shell sees it."""
 
     name: str

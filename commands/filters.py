@@ -7,8 +7,9 @@ The filter words are core.query's (`list project:home or +urgent`, `done milk`, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
+
+from msgspec import Struct
 
 from core.errors import TaskNotFound, UsageError
 from core.model import Task
@@ -62,8 +63,7 @@ def select(
     return sorted(chosen, key=sort_key)
 
 
-@dataclass(frozen=True)
-class Targets:
+class Targets(Struct, frozen=True):
     """The tasks `done`, `delete` or `modify` act on; `by_id` when each was named by its id."""
 
     tasks: list[Task]

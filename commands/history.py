@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from commands.registry import Context, arg, command, task_id
 from commands.results import JsonOutput
@@ -13,8 +14,7 @@ from core.storage.history import Entry
 from core.timeline import Step, TaskChange, steps, versions_of
 
 
-@dataclass(frozen=True)
-class LogView:
+class LogView(Struct, frozen=True):
     """Steps of the history, newest first, and how many were left out."""
 
     steps: list[Step]
@@ -22,8 +22,7 @@ class LogView:
     problem: str | None = None  # the history could not be read as a whole
 
 
-@dataclass(frozen=True)
-class TaskHistory:
+class TaskHistory(Struct, frozen=True):
     """Every version of one task: each step that touched it, oldest first."""
 
     task_id: int

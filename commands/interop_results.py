@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from core.interop.plan import Plan
 from core.model import Task
 
 
-@dataclass(frozen=True)
-class ImportReport:
+class ImportReport(Struct, frozen=True):
     """The plan (new, updated, unchanged, problems) and what became of it."""
 
     plan: Plan
@@ -51,8 +52,7 @@ class ImportReport:
         )
 
 
-@dataclass(frozen=True)
-class Exported:
+class Exported(Struct, frozen=True):
     """`count` tasks in `fmt`: `data` for stdout, or written to `path`."""
 
     count: int

@@ -6,9 +6,10 @@ import argparse
 import os
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+
+from msgspec import Struct, field
 
 from core.errors import UsageError
 from core.model import Task
@@ -40,8 +41,7 @@ class Forms(Protocol):
         ...
 
 
-@dataclass
-class Context:
+class Context(Struct):
     """What a handler may use: the state, a way to ask yes/no, forms when interactive, settings."""
 
     state: AppState
@@ -59,8 +59,7 @@ class Context:
 Handler = Callable[[Context, argparse.Namespace], Any]
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(Struct, frozen=True):
     """One argparse argument: its flags and keyword arguments."""
 
     flags: tuple[str, ...]
@@ -71,8 +70,7 @@ def arg(*flags: str, **options: Any) -> Arg:
     return Arg(flags, options)
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(Struct, frozen=True):
     name: str
     help: str
     handler: Handler

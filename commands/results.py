@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
+
+from msgspec import Struct, field
 
 from core.errors import EXIT_OK
 from core.model import Task
@@ -37,13 +38,11 @@ def notes_of(result: object) -> tuple[str, ...]:
     return result.notes if isinstance(result, HasNotes) else ()
 
 
-@dataclass(frozen=True)
-class TasksAdded:
+class TasksAdded(Struct, frozen=True):
     tasks: list[Task]
 
 
-@dataclass(frozen=True)
-class EntryAdded(TasksAdded):
+class EntryAdded(TasksAdded, frozen=True):
     """One task added from words (`add`, `subtask`): what was read from them, said back.
 
     `parts` are the attributes taken (`p1`, `#errands`, `due tomorrow (Wed 2026-12-02)`);
@@ -56,8 +55,7 @@ class EntryAdded(TasksAdded):
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class TaskTable:
+class TaskTable(Struct, frozen=True):
     """Rows of `list` or `next`; `blocked` (uuids) and `now` are for the markers, `urgency`
     (by uuid) adds its column."""
 
@@ -71,8 +69,7 @@ class TaskTable:
     now: datetime | None = None
 
 
-@dataclass(frozen=True)
-class TaskDetail:
+class TaskDetail(Struct, frozen=True):
     """`show`: the task and what it is linked to, as this window sees them."""
 
     task: Task
@@ -86,13 +83,11 @@ class TaskDetail:
     now: datetime | None = None
 
 
-@dataclass(frozen=True)
-class TaskEdited:
+class TaskEdited(Struct, frozen=True):
     task: Task
 
 
-@dataclass(frozen=True)
-class TasksModified:
+class TasksModified(Struct, frozen=True):
     """`modify FILTER -- CHANGES`: the tasks changed and the changes, as words."""
 
     tasks: list[Task]
@@ -100,8 +95,7 @@ class TasksModified:
     hints: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class StatusChanged:
+class StatusChanged(Struct, frozen=True):
     """Tasks done, reopened, started or stopped; `next` maps a done recurring task's uuid to its
     next occurrence."""
 
@@ -110,16 +104,14 @@ class StatusChanged:
     next: Mapping[str, Task] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class TasksDeleted:
+class TasksDeleted(Struct, frozen=True):
     """Tasks deleted; a recurring one skipped has its next occurrence in `next` (by uuid)."""
 
     tasks: list[Task]
     next: Mapping[str, Task] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Annotated:
+class Annotated(Struct, frozen=True):
     """A note added to a task (`annotate`) or removed from it (`denotate`)."""
 
     task: Task
@@ -127,16 +119,14 @@ class Annotated:
     removed: bool = False
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(Struct, frozen=True):
     """A line of feedback; `kind` is info, ok, warning or error."""
 
     text: str
     kind: str = "info"
 
 
-@dataclass(frozen=True)
-class JsonOutput:
+class JsonOutput(Struct, frozen=True):
     """Records exactly as stored, printed as JSON (a list, or one object)."""
 
     value: Any = field(default=None)

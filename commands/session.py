@@ -3,35 +3,32 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from commands.registry import REGISTRY, Command, Context, arg, command, commands
 from core.errors import UsageError
 
 
-@dataclass(frozen=True)
-class HelpIndex:
+class HelpIndex(Struct, frozen=True):
     """Every command: (name, aliases, one-line help)."""
 
     rows: list[tuple[str, tuple[str, ...], str]]
 
 
-@dataclass(frozen=True)
-class HelpTopic:
+class HelpTopic(Struct, frozen=True):
     """One command's usage, options and aliases, as argparse formats them."""
 
     name: str
     text: str
 
 
-@dataclass(frozen=True)
-class ClearScreen:
+class ClearScreen(Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True)
-class QuitRequested:
+class QuitRequested(Struct, frozen=True):
     pass
 
 

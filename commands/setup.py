@@ -7,8 +7,9 @@ import argparse
 import os
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from commands.registry import Context, arg, command
 from commands.results import JsonOutput
@@ -26,8 +27,7 @@ from core.config import (
 SHELLS = ("bash", "zsh", "fish")
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(Struct, frozen=True):
     """One effective setting: its config key, value (None: not set), and where it came from."""
 
     key: str
@@ -38,15 +38,13 @@ class Setting:
     unset: str = ""  # what a value of None means
 
 
-@dataclass(frozen=True)
-class ConfigReport:
+class ConfigReport(Struct, frozen=True):
     config_path: str
     config_exists: bool
     settings: list[Setting]
 
 
-@dataclass(frozen=True)
-class Script:
+class Script(Struct, frozen=True):
     """Text printed exactly as it is (a completion script), never through Rich."""
 
     text: str

@@ -9,9 +9,10 @@ options of `add` and `edit` and words the result for a person: `p1 Â· #errands Â
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from msgspec import Struct, field
 
 from core.errors import InvalidValueError
 from core.vocabulary import DEFAULT_PRIORITY, Entry, Taken, WordError, apply_tags, check_tags
@@ -113,8 +114,7 @@ def add_fields(
     return fields
 
 
-@dataclass(frozen=True)
-class Modification:
+class Modification(Struct, frozen=True):
     """AppState.modify_many's arguments for `modify`'s change words."""
 
     changes: dict[str, Any] = field(default_factory=dict)

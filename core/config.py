@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TypeGuard
+
+from msgspec import Struct, field
 
 from core.errors import UsageError
 
@@ -39,17 +40,28 @@ class ConfigError(UsageError):
     """The config file cannot be used: one line naming the file, the key and what is accepted."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Struct, frozen=True, eq=False):
     path: str
     lock_timeout: float = 5.0
     backup_count: int = 3
     source: str = SOURCE_FLAG  # which rule chose `path`
     per_user: bool = False  # the per-user list: its directory is made on the first change
     new_file_mode: int | None = None  # the mode of a data file created here; None: 0o666 & ~umask
-    origins: Mapping[str, str] = field(default_factory=dict, compare=False)  # key -> where from
+    origins: Mapping[str, str] = field(default_factory=dict)  # key -> where from
     backup_tiers: tuple[int, int, int] = (24, 14, 8)  # hourly, daily, weekly copies
     history_days: int = 365
+
+    def __eq__(self, other: object) -> bool:
+        # Where each value came from (`origins`) is not part of what the settings are.
+        if not isinstance(other, Settings):
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def _compared(self) -> tuple[object, ...]:
+        return tuple(getattr(self, f) for f in self.__struct_fields__ if f != "origins")
 
 
 # --- the config file's keys ---
@@ -83,8 +95,7 @@ def _is_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(Struct, frozen=True):
     """One setting of the config file: its environment variable and the values it accepts."""
 
     name: str  # as written in config.toml; `ai.model` is `model` in the [ai] table
@@ -171,8 +182,7 @@ KEYS_BY_NAME = {k.name: k for k in KEYS}
 _SECRETS = {"ai.api_key": "OPENAI_API_KEY"}
 
 
-@dataclass(frozen=True)
-class ConfigFile:
+class ConfigFile(Struct, frozen=True):
     """The config file's checked values, by key name, as the text its environment variable takes."""
 
     path: str
@@ -341,8 +351,7 @@ def origin_of(environ: Mapping[str, str], name: str) -> str:
 # --- resolving ---
 
 
-@dataclass(frozen=True)
-class DataFile:
+class DataFile(Struct, frozen=True):
     path: str
     source: str  # the rule that chose it
     per_user: bool = False

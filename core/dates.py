@@ -23,8 +23,9 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+
+from msgspec import Struct
 
 WEEKDAYS = {
     "monday": 0, "mon": 0,
@@ -69,8 +70,7 @@ _EARLIEST_YEAR = 1970
 _MAX_YEARS_AHEAD = 100
 
 
-@dataclass(frozen=True)
-class DueSpan:
+class DueSpan(Struct, frozen=True):
     """A due phrase found in a list of words: words[start:end], meaning `value`."""
 
     start: int
@@ -78,8 +78,7 @@ class DueSpan:
     value: str
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(Struct, frozen=True):
     """A date or time matched at some position; `end` is the first word after it."""
 
     end: int

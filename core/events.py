@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 
-@dataclass(frozen=True)
-class LockWaiting:
+class LockWaiting(Struct, frozen=True):
     path: str
     holder: str
     waited: float
 
 
-@dataclass(frozen=True)
-class Saved:
+class Saved(Struct, frozen=True):
     path: str
     task_count: int
     seconds: float
 
 
-@dataclass(frozen=True)
-class Recovered:
+class Recovered(Struct, frozen=True):
     """The data file did not decode; it was quarantined and a backup restored."""
 
     path: str
@@ -34,24 +32,21 @@ class Recovered:
     unrecovered: str | None = None  # what could not be brought back, or None: nothing lost
 
 
-@dataclass(frozen=True)
-class Upgraded:
+class Upgraded(Struct, frozen=True):
     """A legacy list was written in the current format; its bytes stay as a backup."""
 
     path: str
     legacy_copy: str
 
 
-@dataclass(frozen=True)
-class HistoryReset:
+class HistoryReset(Struct, frozen=True):
     """The history could not be used (damaged, or a newer format): kept aside, started afresh."""
 
     path: str
     kept_as: str
 
 
-@dataclass(frozen=True)
-class InvalidRecords:
+class InvalidRecords(Struct, frozen=True):
     """Records that are not valid tasks, kept verbatim: (position, id or None, why)."""
 
     path: str

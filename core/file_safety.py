@@ -13,9 +13,10 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn, TypeVar
+
+from msgspec import Struct
 
 from core.errors import FileCorruptionError, StorageError, storage_error
 from core.events import EventSink, HistoryReset, LockWaiting, Recovered, Saved, Upgraded, ignore
@@ -46,8 +47,7 @@ Signature = tuple[int, int, int, int]
 TIER_STAMPS = {"hourly": "%Y%m%dT%H", "daily": "%Y%m%d", "weekly": "%G-W%V"}
 
 
-@dataclass(frozen=True)
-class BackupTiers:
+class BackupTiers(Struct, frozen=True):
     """How many copies each tier keeps (0 turns it off): a day of hours, two weeks of days,
     two months of weeks (TASKS_BACKUP_HOURLY, _DAILY, _WEEKLY)."""
 
@@ -59,8 +59,7 @@ class BackupTiers:
         return [("hourly", self.hourly), ("daily", self.daily), ("weekly", self.weekly)]
 
 
-@dataclass
-class Snapshot:
+class Snapshot(Struct):
     """A decoded file and the stat signature of the bytes it came from (None: no file yet)."""
 
     doc: Document
@@ -506,8 +505,7 @@ class SafeFileManager:
         raise StorageError(f"too many quarantined copies of {self.path}; clean some up")
 
 
-@dataclass(frozen=True)
-class Replay:
+class Replay(Struct, frozen=True):
     doc: Document
     replayed: int
     backup_saved_at: str | None

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+
+from msgspec import Struct, field
 
 from core.dates import due_moment, wall_clock
 from core.recurrence import check_rule
@@ -43,8 +44,7 @@ class InvalidRecord(ValueError):
     """A record that cannot be a task; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class Annotation:
+class Annotation(Struct, frozen=True):
     """A dated note on a task: `entry` is when it was written (UTC ISO), `text` the note."""
 
     entry: str
@@ -54,8 +54,7 @@ class Annotation:
         return {"entry": self.entry, "text": self.text}
 
 
-@dataclass(slots=True)
-class Task:
+class Task(Struct, eq=False):
     """A typed view of one valid task record."""
 
     id: int
@@ -80,9 +79,15 @@ class Task:
     recur: str | None = None  # a rule's normalised text (core.recurrence.check_rule)
     until: str | None = None  # the last due a recurrence may reach; stored like `due`
     series: str | None = None  # the id every occurrence of a recurring task shares
-    raw: Record = field(
-        default_factory=dict, repr=False, compare=False
-    )  # as stored, unknown fields too
+    raw: Record = field(default_factory=dict)  # as stored, unknown fields too
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not a dict key, as a dataclass
+
+    def __eq__(self, other: object) -> bool:
+        # Two views of the same task are equal whatever `raw` holds beside the fields.
+        if not isinstance(other, Task):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in _COMPARED)
 
     @property
     def done(self) -> bool:
@@ -186,6 +191,10 @@ class Task:
             "modified": self.modified,
             "completed": self.completed,
         }
+
+
+# Every field of Task but `raw`, which is the stored record the fields were read from.
+_COMPARED = tuple(f for f in Task.__struct_fields__ if f != "raw")
 
 
 def _positive_int(rec: Record, key: str) -> int:

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from msgspec import Struct
 
 from core.dates import due_moment, wall_clock
 from core.model import Task, in_project
@@ -84,8 +85,7 @@ class QueryError(WordError):
         return cls(error.word, str(error))
 
 
-@dataclass(frozen=True)
-class QueryContext:
+class QueryContext(Struct, frozen=True):
     """What a term needs besides the task: now (local time), and which tasks block or are blocked."""
 
     now: datetime
@@ -102,8 +102,7 @@ class QueryContext:
 Test = Callable[[Task, QueryContext], bool]
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(Struct, frozen=True):
     """One filter word; `status` says it names a status, so no default status is added."""
 
     word: str
@@ -120,8 +119,7 @@ class Term:
         return self.word
 
 
-@dataclass(frozen=True)
-class Ids:
+class Ids(Struct, frozen=True):
     """Task ids (`3 5-7`): one set, so ids side by side mean any of them."""
 
     ids: tuple[int, ...]
@@ -137,8 +135,7 @@ class Ids:
         return " ".join(self.words)
 
 
-@dataclass(frozen=True)
-class Not:
+class Not(Struct, frozen=True):
     node: Node
 
     def matches(self, task: Task, ctx: QueryContext) -> bool:
@@ -152,8 +149,7 @@ class Not:
         return f"not {self.node}"
 
 
-@dataclass(frozen=True)
-class And:
+class And(Struct, frozen=True):
     parts: tuple[Node, ...]
 
     def matches(self, task: Task, ctx: QueryContext) -> bool:
@@ -168,8 +164,7 @@ class And:
         return "(" + " and ".join(map(str, self.parts)) + ")"
 
 
-@dataclass(frozen=True)
-class Or:
+class Or(Struct, frozen=True):
     parts: tuple[Node, ...]
 
     def matches(self, task: Task, ctx: QueryContext) -> bool:
@@ -187,8 +182,7 @@ class Or:
 Node = Term | Ids | Not | And | Or
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(Struct, frozen=True):
     """A parsed filter; no words (`root` None) matches every task.
 
     `str(query)` shows how it was grouped: `(+a or (+b and +c))`.

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
+
+from msgspec import Struct
 
 from core.dates import WEEKDAYS
 
@@ -69,8 +70,7 @@ ACCEPTED = (
 )
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     """A parsed rule: every `interval` periods of `freq`, on `weekdays` (0 = Monday) if given."""
 
     text: str

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import uuid as uuidlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Literal, TypeVar
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from core.errors import AppError, ConflictError, InvalidValueError, TaskNotFound
 from core.events import EventSink, InvalidRecords, ignore
@@ -28,10 +30,9 @@ from core.model import (
     utc_now,
 )
 from core.recurrence import days_between, next_due, parse_rule, shift
-from core.storage.document import Document
+from core.storage.document import Document, gc_paused
 from core.storage.fsops import DEFAULT_OPS, FileOps
 from core.storage.history import Change, Edit, Entry
-from core.timeline import state_at
 from core.undo import StepConflict, next_after, pick_step, revert
 from core.vocabulary import apply_tags, check_tags, clean_text, parse_priority
 
@@ -94,8 +95,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class Changes:
+class Changes(Struct, frozen=True):
     """What another window changed, by kind, for a one-line notice."""
 
     added: int = 0
@@ -108,8 +108,7 @@ class Changes:
         return any((self.added, self.removed, self.completed, self.reopened, self.edited))
 
 
-@dataclass(frozen=True)
-class Finished:
+class Finished(Struct, frozen=True):
     """Tasks completed (or deleted), and the next occurrence of each recurring one, by its uuid.
 
     A recurring task completed (or deleted without stopping its series) is followed by a new
@@ -139,8 +138,7 @@ class DependencyCycleError(InvalidValueError):
     """A dependency (or parent) that would make a task wait for itself."""
 
 
-@dataclass
-class Journal:
+class Journal(Struct):
     """One transaction's working document, and each touched task's first and last record.
 
     Records are never edited in place (they are shared with the window's snapshot), so the journal
@@ -655,6 +653,8 @@ class AppState:
 
     def state_at(self, step: int) -> list[Any]:
         """The records as they were after `step` (ValueError when the history cannot tell)."""
+        from core.timeline import state_at  # restore --at and log only: not on the add path
+
         doc = self.snapshot.doc
         try:
             return state_at(doc.records, self._applied_steps(), doc.step, step)
@@ -666,6 +666,8 @@ class AppState:
 
         Rebuilt under the lock from the latest file, so another window's newer change is
         taken back too only if it came after `step` (it is then in the history, undoable)."""
+
+        from core.timeline import state_at
 
         def mutate(j: Journal) -> list[Edit]:
             entries = self.files.history.read().applied(j.doc.step)
@@ -1120,20 +1122,21 @@ def _validate(records: list[Any]) -> tuple[list[Task], tuple[tuple[int, object, 
     problems: list[tuple[int, object, str]] = []
     seen_ids: set[int] = set()
     seen_uuids: set[str] = set()
-    for pos, rec in enumerate(records):
-        rid = rec.get("id") if isinstance(rec, dict) else None
-        try:
-            task = Task.from_record(rec)
-            if task.id in seen_ids:
-                raise InvalidRecord(f"duplicate id {task.id}")
-            if task.uuid in seen_uuids:
-                raise InvalidRecord(f"duplicate uuid {task.uuid}")
-        except InvalidRecord as e:
-            problems.append((pos, rid, str(e)))
-            continue
-        seen_ids.add(task.id)
-        seen_uuids.add(task.uuid)
-        tasks.append(task)
+    with gc_paused():
+        for pos, rec in enumerate(records):
+            rid = rec.get("id") if isinstance(rec, dict) else None
+            try:
+                task = Task.from_record(rec)
+                if task.id in seen_ids:
+                    raise InvalidRecord(f"duplicate id {task.id}")
+                if task.uuid in seen_uuids:
+                    raise InvalidRecord(f"duplicate uuid {task.uuid}")
+            except InvalidRecord as e:
+                problems.append((pos, rid, str(e)))
+                continue
+            seen_ids.add(task.id)
+            seen_uuids.add(task.uuid)
+            tasks.append(task)
     return tasks, tuple(problems)
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from msgspec import Struct
 
 from core.storage.history import Edit, Entry
 from core.undo import BOOKKEEPING, undone_steps
@@ -23,8 +24,7 @@ _UNITS |= {"week": 604800, "w": 604800}
 _SHOWN = 40  # characters of a value in a summary
 
 
-@dataclass(frozen=True)
-class FieldChange:
+class FieldChange(Struct, frozen=True):
     """One field of one task changed by one step."""
 
     field: str
@@ -32,8 +32,7 @@ class FieldChange:
     after: Any
 
 
-@dataclass(frozen=True)
-class TaskChange:
+class TaskChange(Struct, frozen=True):
     """What one step did to one task: added, deleted, or which fields changed."""
 
     uuid: str
@@ -43,8 +42,7 @@ class TaskChange:
     fields: tuple[FieldChange, ...] = ()
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Struct, frozen=True):
     """One step as `log` shows it."""
 
     entry: Entry

@@ -17,8 +17,9 @@ A done task's urgency is 0.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from msgspec import Struct
 
 from core.dates import due_moment, wall_clock
 from core.model import Task
@@ -99,8 +100,7 @@ def _count_factor(count: int) -> float:
     return _COUNT_FACTOR.get(count, 1.0)
 
 
-@dataclass(frozen=True)
-class Dependencies:
+class Dependencies(Struct, frozen=True):
     """Which tasks (by uuid) are blocked (an unfinished dependency) and which are blocking one."""
 
     blocked: frozenset[str]

@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
+
+from msgspec import Struct
 
 from core.dates import WEEKDAYS, find_due_at_end, match_due, normalise_word, split_words
 
@@ -184,8 +185,7 @@ class WordError(ValueError):
         super().__init__(f"{word} — {reason}" + (f"; try {accepted}" if accepted else ""))
 
 
-@dataclass(frozen=True)
-class Taken:
+class Taken(Struct, frozen=True):
     """One attribute taken from the words: its field, the words as typed, and its value.
 
     `value` is None for a field cleared by an empty value (`project:`).
@@ -211,8 +211,7 @@ class Taken:
         return labels.get(self.field, f"{self.field} {self.value}")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Struct, frozen=True):
     """What `add` or `modify` words mean: the name left over and the attributes typed.
 
     A field is None (or empty) when not given; `cleared` names the fields given an empty value

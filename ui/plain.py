@@ -10,14 +10,14 @@ NO_COLOR. Task text goes through clean_text, as everywhere: never an escape sequ
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 import sys
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import IO
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from commands.results import TaskTable
 from core.model import Task
@@ -71,8 +71,7 @@ def shown(text: str) -> str:
     return clean_text(text).replace("\n", " ⏎ ").replace("\t", " ")
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(Struct, frozen=True):
     title: str
     right: bool = False
     limit: int | None = None  # cells on a terminal
@@ -201,6 +200,8 @@ def rest_command(title: str) -> str:
     """`tasksafe list +home | less`: these rows, every one (`--all` would add done tasks)."""
     words = title.split()
     name = "list" if words[:1] == ["tasks"] else (words[:1] or ["list"])[0]
+    import shlex
+
     return " ".join(["tasksafe", name, *(shlex.quote(w) for w in words[1:]), "| less -R"])
 
 
@@ -270,6 +271,9 @@ def write_table(table: TaskTable, environ: Mapping[str, str], everything: bool) 
 
 def page(text: str, environ: Mapping[str, str]) -> None:
     """Through $PAGER (`less -R` when unset); LESS=FRX unless set: one screen just prints."""
+    import shlex
+    import subprocess  # the pager only: a one-shot add or list | grep does not pay for it
+
     pager = environ.get("PAGER") or "less -R"
     env = {**os.environ, **environ}
     env.setdefault("LESS", "FRX")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from core.errors import AppError, UsageError
 from core.file_safety import TIER_STAMPS, SafeFileManager
@@ -22,8 +23,7 @@ _ROTATED = re.compile(r"backup(\.\d+)?")
 KINDS = ("backup", "hourly", "daily", "weekly", "legacy", "corrupt")
 
 
-@dataclass(frozen=True)
-class BackupFile:
+class BackupFile(Struct, frozen=True):
     """One kept copy: where it is, what it holds, and whether it decodes."""
 
     path: str

@@ -11,8 +11,9 @@ import os
 import stat
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from core.file_safety import SafeFileManager
 from core.maintenance.backups import backup_files
@@ -32,8 +33,7 @@ LOCK_PATIENCE = 0.3
 _MAX_LISTED = 20
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(Struct, frozen=True):
     """One line of the report: what was checked, its status, and the details behind it."""
 
     name: str
@@ -42,8 +42,7 @@ class Check:
     details: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Diagnosis:
+class Diagnosis(Struct, frozen=True):
     path: str
     checks: tuple[Check, ...]
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from core.model import (
     STATUSES,
@@ -27,8 +29,7 @@ class SalvageError(ValueError):
     """Nothing could be read from the bytes at all; the message says why."""
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(Struct, frozen=True):
     """A task found in a damaged file, made valid; its id is allocated anew when it is added."""
 
     record: Record
@@ -40,8 +41,7 @@ class Candidate:
         return replace(Task.from_record({**self.record, "id": 1}), id=self.old_id or 0)
 
 
-@dataclass(frozen=True)
-class Salvage:
+class Salvage(Struct, frozen=True):
     """What a damaged file holds, compared with the current file."""
 
     found: int  # distinct tasks found in the damaged file

@@ -19,11 +19,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from msgspec import Struct, field
 
 from core.storage.fsops import FileOps
 
@@ -35,8 +35,7 @@ Record = dict[str, Any]
 Edit = tuple[str, Record | None, Record | None]  # (uuid, before, after); None = absent
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Struct, frozen=True):
     """What one transaction did to each task it touched, with the label `log` shows."""
 
     label: str
@@ -46,8 +45,7 @@ class Change:
     step: int = 0  # the step it became, once saved
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Struct, frozen=True):
     """One step of the history, as read back."""
 
     step: int
@@ -63,8 +61,7 @@ class Entry:
         return {uuid for uuid, _, _ in self.edits}
 
 
-@dataclass(frozen=True)
-class HistoryRead:
+class HistoryRead(Struct, frozen=True):
     """Every readable entry (for a step, its last line), and what was wrong with the file."""
 
     entries: tuple[Entry, ...]

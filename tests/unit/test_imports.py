@@ -117,3 +117,52 @@ def test_every_module_imports_alone_in_a_fresh_interpreter() -> None:
     }
     failed = {name: child.communicate(timeout=60)[0] for name, child in children.items()}
     assert {name: out for name, out in failed.items() if children[name].returncode} == {}
+
+
+# What a one-shot `add` loads (issue 13: its CPU is mostly imports). Run for real, then inspected.
+_ADD_PATH_PROBE = """
+import dataclasses, runpy, sys
+sys.argv = ["main.py", "--file", sys.argv[1], "add", "buy milk"]
+try:
+    runpy.run_path("main.py", run_name="__main__")
+except SystemExit:
+    pass
+ours = [n for n in sys.modules if n.split(".")[0] in ("core", "commands", "ui")]
+print("modules", *sorted(ours))
+print("dataclasses", *sorted(
+    f"{n}.{k}" for n in ours for k, v in vars(sys.modules[n]).items()
+    if isinstance(v, type) and dataclasses.is_dataclass(v) and v.__module__ == n
+))
+print("third", *sorted({n.split(".")[0] for n in sys.modules} & {"rich", "prompt_toolkit",
+    "questionary", "openai", "subprocess", "icalendar", "dateutil"}))
+"""
+
+
+def _add_path(tmp_path: Path) -> dict[str, list[str]]:
+    out = subprocess.run(
+        [sys.executable, "-c", _ADD_PATH_PROBE, str(tmp_path / "tasks.json")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = [line.split() for line in out.splitlines() if line.split()]
+    return {
+        words[0]: words[1:] for words in lines if words[0] in ("modules", "dataclasses", "third")
+    }
+
+
+def test_a_one_shot_add_loads_only_what_adding_needs(tmp_path: Path) -> None:
+    seen = _add_path(tmp_path)
+    assert seen["third"] == []  # no Rich, no prompt_toolkit, no pager, no AI, no calendar parser
+    # A dataclass costs ~0.4 ms to define at import; msgspec's Struct ~10 us (design: value types).
+    assert seen["dataclasses"] == []
+    commands = {m for m in seen["modules"] if m.startswith("commands.") and "result" not in m}
+    assert commands <= {
+        "commands.options",
+        "commands.registry",
+        "commands.tasks",
+        "commands.words",
+        "commands.filters",
+    }
+    assert not {"core.timeline", "core.sync", "core.interop", "core.ai"} & set(seen["modules"])

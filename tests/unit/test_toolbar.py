@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from core.errors import FileLockTimeoutError
@@ -20,12 +21,17 @@ def text_of(toolbar: Toolbar) -> str:
     return "".join(fragment[1] for fragment in toolbar())
 
 
+def wide(state: AppState, status: str = "") -> Toolbar:
+    """A toolbar in a terminal wide enough for a temporary directory's whole path."""
+    return Toolbar(state, lambda: status, width=lambda: 300)
+
+
 def test_shows_the_file_and_the_counts(tasks_path: Path) -> None:
     state = AppState(tasks_path)
     state.add_task("a")
     state.add_task("b")
     state.complete(2)
-    shown = text_of(Toolbar(state, lambda: ""))
+    shown = text_of(wide(state))
     assert str(tasks_path) in shown
     assert "1 pending · 1 done" in shown
     assert "another window" not in shown
@@ -39,14 +45,31 @@ def test_shows_the_last_save_or_recovery_status(tasks_path: Path) -> None:
 def test_says_when_another_window_changed_the_file_without_reloading(tasks_path: Path) -> None:
     state = AppState(tasks_path)
     state.add_task("mine")
-    toolbar = Toolbar(state, lambda: "")
+    toolbar = wide(state)
     AppState(tasks_path).add_task("theirs")
     shown = text_of(toolbar)
     assert "changed in another window" in shown
-    assert "1 pending" in shown  # still this window's view until it reloads
+    assert "pending" not in shown  # this window's counts are known to be stale: not shown
     state.refresh()
     shown = text_of(toolbar)
     assert "2 pending" in shown and "another window" not in shown
+
+
+@pytest.mark.parametrize("columns", [50, 80, 120])
+def test_fits_one_line_of_the_terminal_cutting_the_status_then_the_path(
+    tmp_path: Path, columns: int
+) -> None:
+    path = tmp_path / "a-rather-long-directory-name" / "another-one-below-it" / "tasks.json"
+    path.parent.mkdir(parents=True)
+    state = AppState(path)
+    state.add_task("a")
+    status = "saved 14:02:11 · synced 2 min ago"
+    shown = text_of(Toolbar(state, lambda: status, width=lambda: columns))
+    assert len(shown) <= columns
+    assert "1 pending · 0 done" in shown  # the counts are never cut
+    assert "tasks.json" in shown  # a path cut from the left keeps its file name
+    if columns >= 120:
+        assert status in shown  # room for it: only the path is cut
 
 
 def test_an_unreadable_file_is_said_not_raised(tasks_path: Path) -> None:

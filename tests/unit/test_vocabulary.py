@@ -6,6 +6,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -200,7 +201,11 @@ def entry(text: str, mode: str = "add") -> Entry:
 def fields_of(e: Entry) -> dict[str, object]:
     """The fields an entry sets, besides its name and bookkeeping."""
     skip = ("name", "taken", "hints")
-    return {k: v for k, v in vars(e).items() if k not in skip and v not in (None, (), frozenset())}
+    return {
+        k: v
+        for k, v in msgspec.structs.asdict(e).items()
+        if k not in skip and v not in (None, (), frozenset())
+    }
 
 
 @pytest.mark.parametrize(

@@ -1156,7 +1156,7 @@ def diff_records(old: list[Any], new: list[Any]) -> Changes:
     """Count what changed between two versions of the file, by task uuid."""
     before = {r.get("uuid"): r for r in old if isinstance(r, dict)}
     after = {r.get("uuid"): r for r in new if isinstance(r, dict)}
-    counts = dict(added=0, removed=0, completed=0, reopened=0, edited=0)
+    counts: dict[str, Any] = dict(added=0, removed=0, completed=0, reopened=0, edited=0)
     counts["added"] = sum(1 for u in after if u not in before)
     counts["removed"] = sum(1 for u in before if u not in after)
     for uuid, rec in after.items():

@@ -329,7 +329,7 @@ def test_a_window_open_during_a_sync_sees_the_change(two: tuple[Machine, Machine
     a.sync()
     b.sync()
     changes = window.refresh()
-    assert changes is not None and changes.added == 1
+    assert changes is not None and (changes.added, changes.by) == (1, "sync")
 
 
 def test_a_sync_while_another_window_holds_the_lock_exits_3_and_the_next_completes(

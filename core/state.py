@@ -103,9 +103,14 @@ class Changes(Struct, frozen=True):
     completed: int = 0
     reopened: int = 0
     edited: int = 0
+    by: str = ""  # "sync" when every step since the window's snapshot was a sync
 
     def __bool__(self) -> bool:
-        return any((self.added, self.removed, self.completed, self.reopened, self.edited))
+        return self.total > 0
+
+    @property
+    def total(self) -> int:
+        return self.added + self.removed + self.completed + self.reopened + self.edited
 
 
 class Finished(Struct, frozen=True):
@@ -235,9 +240,19 @@ class AppState:
         """Reload if the file changed since our snapshot; say what changed (None: nothing did)."""
         if not self.changed_elsewhere():
             return None
-        old = self._snap.doc.records if self._snap else []
+        old = self._snap.doc if self._snap else None
         self._set_snapshot(self.files.load())
-        return diff_records(old, self.snapshot.doc.records) or None
+        changes = diff_records(old.records if old else [], self.snapshot.doc.records)
+        if changes and old is not None and self._all_syncs(old.step, self.snapshot.doc.step):
+            changes = replace(changes, by="sync")
+        return changes or None
+
+    def _all_syncs(self, after: int, upto: int) -> bool:
+        """Whether every step in (after, upto] is labelled `sync` (read from the history's tail)."""
+        if upto <= after:
+            return False  # written without a step (e.g. git's own checkout): not known as a sync
+        labels = self.files.history.labels_between(after, upto)
+        return labels is not None and all(label == "sync" for label in labels)
 
     # --- the transaction every mutation goes through ---
 
@@ -1144,7 +1159,7 @@ def diff_records(old: list[Any], new: list[Any]) -> Changes:
     """Count what changed between two versions of the file, by task uuid."""
     before = {r.get("uuid"): r for r in old if isinstance(r, dict)}
     after = {r.get("uuid"): r for r in new if isinstance(r, dict)}
-    counts = dict(added=0, removed=0, completed=0, reopened=0, edited=0)
+    counts: dict[str, Any] = dict(added=0, removed=0, completed=0, reopened=0, edited=0)
     counts["added"] = sum(1 for u in after if u not in before)
     counts["removed"] = sum(1 for u in before if u not in after)
     for uuid, rec in after.items():

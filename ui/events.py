@@ -40,9 +40,14 @@ def plural(count: int, noun: str) -> str:
 
 
 def describe_changes(changes: Changes) -> str:
-    """`↻ 2 added, 1 completed in another window`; empty when nothing a user would notice changed."""
+    """`↻ 2 added, 1 completed in another window` (`↻ 3 changed by sync (...)` when only syncs
+    wrote since); empty when nothing a user would notice changed."""
     parts = [f"{n} {word}" for attr, word in _CHANGE_WORDS if (n := getattr(changes, attr))]
-    return f"↻ {', '.join(parts)} in another window" if parts else ""
+    if not parts:
+        return ""
+    if changes.by == "sync":  # the other machine's changes, merged in by a sync step
+        return f"↻ {changes.total} changed by sync ({', '.join(parts)})"
+    return f"↻ {', '.join(parts)} in another window"
 
 
 def error_text(error: AppError) -> Text:

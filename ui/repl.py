@@ -84,7 +84,7 @@ class Repl:
 
     def _status(self) -> str:
         """The toolbar's status: the last save or recovery, and how background sync went."""
-        synced = self.auto.describe() if self.auto else ""
+        synced = clean_text(self.auto.describe()) if self.auto else ""  # git's words: data
         return " · ".join(part for part in (self.events.status, synced) if part)
 
     def run(self) -> int:

@@ -105,6 +105,9 @@ def _dumps(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=True).encode("ascii")
 
 
+TAIL_BUDGET = 1 << 20  # bytes of the history's tail a window reads to name who changed the file
+
+
 class History:
     """The history file of one data file: append under the lock, read without it."""
 
@@ -205,6 +208,27 @@ class History:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+
+    def labels_between(self, after: int, upto: int, budget: int = TAIL_BUDGET) -> list[str] | None:
+        """The labels of steps after..upto, read from the file's tail only (a window's notice
+        must stay cheap); None when they are not all within the last `budget` bytes."""
+        try:
+            with open(self.path, "rb") as f:
+                size = f.seek(0, os.SEEK_END)
+                start = max(size - budget, 0)
+                f.seek(start)
+                data = f.read()
+        except OSError:
+            return None
+        lines = data.split(b"\n")
+        if start > 0:
+            lines.pop(0)  # the part of a line before the budget
+        labels: dict[int, str] = {}
+        for line in lines:
+            entry = _entry(line) if line else None
+            if entry is not None and after < entry.step <= upto:
+                labels[entry.step] = entry.label
+        return list(labels.values()) if len(labels) == upto - after else None
 
     def read(self) -> HistoryRead:
         """Every entry; a missing file is an empty history."""

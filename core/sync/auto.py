@@ -74,7 +74,7 @@ class AutoSync:
             self.last_result = sync(AppState(self.path, lock_timeout=self.lock_timeout))
             self.last_ok, self.last_error = self.clock(), ""
         except AppError as e:
-            self.last_error = str(e)
+            self.last_error = _line(e)
         finally:
             self.running = False
 
@@ -90,3 +90,11 @@ class AutoSync:
                 self.sync_now()
             except Exception as e:  # a bug must not end the thread silently: say it
                 self.last_error = f"unexpected {type(e).__name__}: {e}"
+
+
+def _line(error: AppError) -> str:
+    """The toolbar's words for a failed sync: git's own line for a git failure."""
+    from core.sync.git import GitFailed
+
+    text = f"git {error.what}: {error.last_line}" if isinstance(error, GitFailed) else str(error)
+    return " ".join(text.split())  # one line, whatever git printed

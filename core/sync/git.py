@@ -70,6 +70,7 @@ class SyncResult:
     duplicates: list[Duplicate] = field(default_factory=list)
     initialized: bool = False
     tries: int = 1
+    notes: list[str] = field(default_factory=list)  # what the sync found in git and did about it
 
 
 @dataclass(frozen=True)
@@ -79,21 +80,41 @@ class Repo:
     root: str
     rel: str
 
-    def git(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
-        return run_git(self.root, *args, check=check, env=env)
+    def git(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None, stdin: str = ""
+    ) -> str:
+        return run_git(self.root, *args, check=check, env=env, stdin=stdin)
+
+    def succeeds(self, *args: str) -> bool:
+        """Whether `git ARGS` exits 0 (a question git answers with its exit code)."""
+        try:
+            self.git(*args)
+        except GitFailed:
+            return False
+        return True
 
 
-def run_git(cwd: str, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
+def run_git(
+    cwd: str, *args: str, check: bool = True, env: dict[str, str] | None = None, stdin: str = ""
+) -> str:
     """`git ARGS` in `cwd`; its output, or SyncError with git's own last line."""
     full = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, env=full, capture_output=True, text=True, timeout=120
+            ["git", *args],
+            cwd=cwd,
+            env=full,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     except FileNotFoundError:
         raise SyncError("sync needs git, and git is not installed (or not on PATH)") from None
     except subprocess.TimeoutExpired:
         raise SyncError(f"git {args[0]} took more than 120 s; nothing was lost") from None
+    if check and done.returncode < 0:  # SIGKILL, the OOM killer: git could say nothing
+        raise GitFailed(args[0], f"git was killed (signal {-done.returncode})")
     if check and done.returncode != 0:
         raise GitFailed(args[0], done.stderr)
     return done.stdout
@@ -106,6 +127,7 @@ class GitFailed(SyncError):
         line = useful[-1] if useful else "no message"
         super().__init__(f"sync failed (git {what}): {line}; nothing here was lost")
         self.stderr = stderr
+        self.what, self.last_line = what, line
 
 
 def find_repo(data_path: str) -> Repo | None:
@@ -267,7 +289,9 @@ def fetch(repo: Repo, name: str) -> Sides:
     return Sides(head, theirs, base)
 
 
-def commit_merged(repo: Repo, name: str, sides: Sides, data_path: str) -> str | None:
+def commit_merged(
+    repo: Repo, name: str, sides: Sides, data_path: str, notes: list[str]
+) -> str | None:
     """Commit the data file as it is now, on top of HEAD and (if new) the remote's commit."""
     if not os.path.isfile(os.path.realpath(data_path)):
         return None  # no tasks on either side yet: nothing to commit
@@ -289,11 +313,37 @@ def commit_merged(repo: Repo, name: str, sides: Sides, data_path: str) -> str | 
         new = repo.git("commit-tree", tree, *args, "-m", message, env=_identity(repo)).strip()
     assert new is not None
     repo.git("update-ref", f"refs/heads/{name}", new, *([sides.head] if sides.head else []))
-    repo.git("read-tree", new)  # the index follows HEAD; the data file is never touched
+    note = refresh_index(repo, sides.head, new)
+    if note:
+        notes.append(note)
+        return new
     others = [p for p in _files_only_in(repo, new, sides.head) if p != repo.rel]
     if others:  # the remote's other files appear beside it; a file already here is kept
         repo.git("checkout-index", "--", *others, check=False)
     return new
+
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def refresh_index(repo: Repo, old: str | None, new: str) -> str:
+    """Make git's index follow the new commit (so `git status` stays clean) for the paths the
+    commit changed and the data file; whatever else is staged stays staged. The data file is
+    never touched. Best effort, the commit being made: while index.lock is held (a git running
+    by hand, or one killed) the index stays behind until a later sync; the line says so."""
+    changed = repo.git("diff-tree", "-r", "-z", "--no-renames", old or EMPTY_TREE, new)
+    fields = changed.split("\0")
+    lines = []
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        _, mode, _, sha, _ = meta.split(" ")  # ":old-mode new-mode old-sha new-sha status"
+        lines.append(f"{mode} {sha}\t{path}")  # mode 000000: deleted, out of the index
+    mode, _, sha = repo.git("ls-tree", new, "--", repo.rel).split("\t")[0].split()
+    lines.append(f"{mode} {sha}\t{repo.rel}")  # stage 0 also ends a conflicted pull's stages
+    try:
+        repo.git("update-index", "-z", "--index-info", stdin="\0".join(lines) + "\0")
+    except GitFailed as e:
+        return f"git's index is not updated ({e.last_line}); git status catches up at a later sync"
+    return ""
 
 
 def _tree_with(repo: Repo, start: str | None, sides: Sides, blob: str) -> str:

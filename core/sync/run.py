@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from core.errors import AppError
@@ -10,6 +11,7 @@ from core.state import AppState, Journal
 from core.storage.document import Document
 from core.sync import git
 from core.sync.git import PUSH_TRIES, Repo, Sides, SyncError, SyncResult
+from core.sync.gitstate import GitDirs, clear_stale, finish_merge, held_line, sync_lock
 from core.sync.merge import Report
 
 
@@ -25,17 +27,38 @@ def sync(state: AppState, init_remote: str | None = None) -> SyncResult:
     name = git.branch(repo)
     url = repo.git("remote", "get-url", git.REMOTE).strip()
     result = SyncResult(url, name, initialized=init_remote is not None)
+    dirs = GitDirs.of(repo)
+    with sync_lock(dirs, repo.root, state.files.lock_timeout):
+        _clear_stale_locks(repo, dirs, name, result)
+        new = _rounds(state, repo, name, result)
+        if new is not None:
+            result.notes = [n for n in (*result.notes, finish_merge(repo, dirs, new)) if n]
+    return result
+
+
+def _rounds(state: AppState, repo: Repo, name: str, result: SyncResult) -> str | None:
+    """Fetch, merge, commit, push; again while another machine pushed meanwhile (bounded)."""
     for attempt in range(1, PUSH_TRIES + 1):
         result.tries = attempt
         sides = git.fetch(repo, name)
         _add(result, _merge_round(state, repo, sides))
-        new = git.commit_merged(repo, name, sides, state.path)
+        new = git.commit_merged(repo, name, sides, state.path, result.notes)
         if new is None or new == sides.theirs or _pushed(repo, name, sides):
-            return result
+            return new
     raise SyncError(
         f"the remote kept changing while this sync merged ({PUSH_TRIES} tries); "
         "everything is kept here: run sync again"
     )
+
+
+def _clear_stale_locks(repo: Repo, dirs: GitDirs, name: str, result: SyncResult) -> None:
+    """Remove the lock files a killed git left; refuse (one line) while one the sync needs may
+    still be held. A held index.lock does not stop the sync: it commits from its own index."""
+    removed, kept = clear_stale(dirs.locks(name, git.REMOTE), repo.root)
+    result.notes.extend(f"removed {p}, left by a git that was killed" for p in removed)
+    for path, verdict in kept.items():
+        if os.path.basename(path) != "index.lock":
+            raise SyncError(held_line(path, verdict, repo.root))
 
 
 def _pushed(repo: Repo, name: str, sides: Sides) -> bool:

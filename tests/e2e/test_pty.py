@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pexpect
@@ -83,9 +83,10 @@ class TmuxWindow:
     menu is not in the raw byte stream pexpect sees; tmux renders it.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, extra: Mapping[str, str] | None = None) -> None:
         self.socket = str(path.parent / "tmux.sock")
-        env = child_env(path.parent, {"TERM": "xterm", "COLUMNS": "120", "LINES": "40"})
+        terminal = {"TERM": "xterm", "COLUMNS": "120", "LINES": "40", **(extra or {})}
+        env = child_env(path.parent, terminal)
         # tmux answers cursor-position requests as a real terminal does; without the answers
         # prompt_toolkit never shows the bottom toolbar.
         env.pop("PROMPT_TOOLKIT_NO_CPR", None)

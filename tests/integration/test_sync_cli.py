@@ -212,6 +212,32 @@ def test_a_plain_git_pull_merges_per_task_with_the_driver(two: tuple[Machine, Ma
     assert a.by_uuid() == b.by_uuid()
 
 
+def test_git_pull_keeps_an_edit_over_a_delete_done_with_an_edit_and_renumbers(
+    two: tuple[Machine, Machine],
+) -> None:
+    a, b = two
+    a.ok("add", "water plants")
+    a.sync()
+    b.sync()
+    a.ok("delete", "2", "--yes")
+    a.ok("done", "1")
+    a.ok("add", "from a")
+    a.sync()
+    b.ok("edit", "2", "--name", "water the plants")
+    b.ok("modify", "1", "--", "p1")
+    b.ok("add", "from b")  # id 3, which a gave to "from a"
+    git(b.dir, "commit", "-q", "-am", "by hand")
+    pulled = git(b.dir, "pull", "--no-rebase", "-q", "origin", "master", check=False)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    tasks = b.tasks()
+    assert set(tasks) == {"buy milk", "water the plants", "from a", "from b"}
+    assert (tasks["buy milk"]["status"], tasks["buy milk"]["priority"]) == ("done", 1)
+    assert (tasks["from a"]["id"], tasks["from b"]["id"]) == (3, 4)
+    b.sync()
+    a.sync()
+    assert a.by_uuid() == b.by_uuid()
+
+
 def test_an_unreachable_remote_is_one_line_exit_1_nothing_lost(tmp_path: Path) -> None:
     m = Machine(tmp_path, "a", tmp_path / "nowhere.git")
     m.ok("add", "buy milk")
@@ -329,7 +355,7 @@ def test_a_window_open_during_a_sync_sees_the_change(two: tuple[Machine, Machine
     a.sync()
     b.sync()
     changes = window.refresh()
-    assert changes is not None and changes.added == 1
+    assert changes is not None and (changes.added, changes.by) == (1, "sync")
 
 
 def test_a_sync_while_another_window_holds_the_lock_exits_3_and_the_next_completes(

@@ -41,6 +41,16 @@ def test_an_entry_reads_back_as_written_after_the_header(tmp_path: Path) -> None
     assert orjson.loads(first) == {"format": "tasksafe-history", "version": 1}
 
 
+def test_labels_between_reads_the_tail_only_and_says_when_it_cannot_tell(tmp_path: Path) -> None:
+    h = history(tmp_path)
+    for step, label in ((1, "add"), (2, "sync"), (3, "sync")):
+        h.append(line(step, Change(label, (("u1", None, rec(1, "x" * 200)),))))
+    assert h.labels_between(1, 3) == ["sync", "sync"]
+    assert h.labels_between(0, 3) == ["add", "sync", "sync"]
+    assert h.labels_between(1, 3, budget=300) is None  # step 2's line is beyond the budget
+    assert h.labels_between(3, 4) is None  # a step the history does not hold
+
+
 def test_a_torn_last_line_is_ignored_and_the_next_append_starts_a_clean_line(
     tmp_path: Path,
 ) -> None:

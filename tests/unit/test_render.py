@@ -224,3 +224,23 @@ def test_every_row_is_one_line_and_a_long_name_is_cut_with_an_ellipsis(width: in
     assert all(len(line) <= width for line in text.splitlines())
     assert body[0][3].strip().startswith("a f") and body[0][3].strip().endswith("…")
     assert "short" in body[1][3]
+
+
+def test_a_sync_report_names_each_conflict_id_change_and_note() -> None:
+    from core.sync.git import SyncResult
+    from core.sync.merge import Conflict, Renumbered
+
+    result = SyncResult("/usb/tasks.git", "master", pulled=2, pushed=1)
+    result.conflicts.append(
+        Conflict("u1", 3, "buy milk", "due", "2026-12-24", "2026-12-20", "remote")
+    )
+    result.renumbered.append(Renumbered("u2", "buy milk", 31, 34))
+    result.notes.append("removed /x/.git/index.lock, left by a git that was killed")
+    lines = shown(result, width=200).splitlines()
+    assert lines == [
+        "synced with /usb/tasks.git (master): pulled 2 change(s), pushed 1",
+        'conflict: task 3 "buy milk" due: kept 2026-12-24 (the remote, changed later) over '
+        "2026-12-20 (this machine)",
+        'task 31 "buy milk" is now 34',
+        "note: removed /x/.git/index.lock, left by a git that was killed",
+    ]

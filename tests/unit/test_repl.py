@@ -255,6 +255,19 @@ def test_describe_changes_names_each_kind_once() -> None:
         "↻ 1 reopened, 1 edited, 3 deleted in another window"
     )
     assert describe_changes(Changes()) == ""
+    assert describe_changes(Changes(added=2, edited=1, by="sync")) == (
+        "↻ 3 changed by sync (2 added, 1 edited)"
+    )
+
+
+def test_refresh_names_a_sync_when_only_syncs_wrote_since(tasks_path: Path) -> None:
+    mine, other = AppState(tasks_path), AppState(tasks_path)
+    mine.load()
+    other.add_tasks([{"name": "From the laptop"}, {"name": "And another"}], label="sync")
+    assert mine.refresh() == Changes(added=2, by="sync")
+    other.add_tasks([{"name": "Merged"}], label="sync")
+    other.add_task("Typed in another window")
+    assert mine.refresh() == Changes(added=2)  # not all syncs: another window, as before
 
 
 def test_refresh_ignores_this_windows_own_saves(tasks_path: Path) -> None:

@@ -42,6 +42,8 @@ def _(result: SyncResult, console: Console) -> None:
         )
     for n in result.renumbered:
         console.print(_task(n.old_id, n.name) + Text(f" is now {n.new_id}"))
+    for note in result.notes:
+        console.print(Text("note: ", style="yellow") + data(note))
 
 
 @render.register

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict, dataclass
 from typing import Any
+
+from msgspec import Struct, to_builtins
 
 from commands.registry import Context, arg, command
 from commands.results import JsonOutput
@@ -13,8 +14,7 @@ from core.errors import AppError
 from core.sync.git import SyncError, SyncResult
 
 
-@dataclass(frozen=True)
-class DriverResult:
+class DriverResult(Struct, frozen=True):
     """What git's merge driver did: the report, or why it refused (exit 1: git sees a conflict)."""
 
     conflicts: int
@@ -37,7 +37,7 @@ def sync(ctx: Context, args: argparse.Namespace) -> Any:
     from core.sync.run import sync as run_sync
 
     result: SyncResult = run_sync(ctx.state, args.init)
-    return JsonOutput(asdict(result)) if args.json else result
+    return JsonOutput(to_builtins(result)) if args.json else result
 
 
 @command(

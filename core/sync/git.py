@@ -24,9 +24,10 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from core.errors import AppError
 from core.model import utc_now
@@ -56,8 +57,7 @@ class SyncError(AppError):
     """A sync that could not finish: one line; nothing local is lost, the next sync picks up."""
 
 
-@dataclass
-class SyncResult:
+class SyncResult(Struct):
     """What one sync did, for the report (REPL, one-shot, --json)."""
 
     remote: str
@@ -73,8 +73,7 @@ class SyncResult:
     notes: list[str] = field(default_factory=list)  # what the sync found in git and did about it
 
 
-@dataclass(frozen=True)
-class Repo:
+class Repo(Struct, frozen=True):
     """The git work tree the data file is in, and the file's path inside it."""
 
     root: str
@@ -264,8 +263,7 @@ def _differing(a: Sequence[Any], b: Sequence[Any]) -> int:
     return sum(1 for u, r in new.items() if old.get(u) != r) + sum(1 for u in old if u not in new)
 
 
-@dataclass(frozen=True)
-class Sides:
+class Sides(Struct, frozen=True):
     """The commits one round of sync merges: ours (HEAD), theirs (the remote's), their base."""
 
     head: str | None

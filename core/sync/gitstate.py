@@ -22,8 +22,9 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+
+from msgspec import Struct
 
 from core.errors import EXIT_LOCK_TIMEOUT, AppError, FileLockTimeoutError
 from core.storage.lock import FileLock
@@ -36,8 +37,7 @@ SYNC_LOCK = "tasksafe-sync.lock"
 Verdict = Literal["stale", "live", "unsure"]
 
 
-@dataclass(frozen=True)
-class GitDirs:
+class GitDirs(Struct, frozen=True):
     """The repository's git directory (index, HEAD, MERGE_HEAD) and common directory (refs)."""
 
     git_dir: str

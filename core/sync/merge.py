@@ -28,10 +28,10 @@ encodings, so every machine picks the same winner and the lists converge.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from msgspec import Struct, field
 
 Record = dict[str, Any]
 FIELD_TIMES = "field_times"
@@ -40,8 +40,7 @@ SET_FIELDS = frozenset({"tags", "depends", "annotations"})
 _MISSING: Any = object()
 
 
-@dataclass(frozen=True)
-class Conflict:
+class Conflict(Struct, frozen=True):
     """A field both sides changed to different values: the kept one and the other."""
 
     uuid: str
@@ -55,8 +54,7 @@ class Conflict:
     other_at: str = ""
 
 
-@dataclass(frozen=True)
-class Revived:
+class Revived(Struct, frozen=True):
     """A task deleted on one side and edited on the other: kept, with the edit."""
 
     uuid: str
@@ -65,8 +63,7 @@ class Revived:
     deleted_on: str  # "local" or "remote"
 
 
-@dataclass(frozen=True)
-class Renumbered:
+class Renumbered(Struct, frozen=True):
     """A local task whose id the remote gave to a different task: it now has a new id."""
 
     uuid: str
@@ -75,8 +72,7 @@ class Renumbered:
     new_id: int
 
 
-@dataclass(frozen=True)
-class Duplicate:
+class Duplicate(Struct, frozen=True):
     """This machine's next occurrence of a recurring task the remote also made: dropped."""
 
     uuid: str
@@ -84,8 +80,7 @@ class Duplicate:
     name: str
 
 
-@dataclass
-class Report:
+class Report(Struct):
     """What a merge did: tasks changed from each side's point of view, conflicts, id changes."""
 
     pulled: int = 0  # tasks whose merged record differs from ours (changes that came in)
@@ -98,8 +93,7 @@ class Report:
     duplicates: list[Duplicate] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Merged:
+class Merged(Struct, frozen=True):
     records: list[Any]
     next_id: int
     report: Report

@@ -55,15 +55,15 @@ def diagnose(
     files: SafeFileManager, lock_patience: float = LOCK_PATIENCE, mountinfo: str | None = None
 ) -> Diagnosis:
     """Every check, in the order a user reads them."""
-    holder = lock_holder(files.lock_path, lock_patience)
+    lock = lock_state(files.lock_path, lock_patience)
     rule, per_user = check_rule(files)
     checks = [
         check_file(files, made_on_first_change=per_user),
         rule,
         *check_content(files),
         check_history(files),
-        check_lock(holder, files.lock_path),
-        check_temps(files, lock_held=holder not in (None, LOCKS_UNSUPPORTED)),
+        check_lock(lock, files.lock_path),
+        check_temps(files, lock_held=lock.holder is not None),
         *check_kept_copies(files),
         check_file_system(files.directory, mountinfo),
     ]
@@ -273,8 +273,15 @@ def _capped(lines: list[str]) -> tuple[str, ...]:
 # --- the lock and what dead writers left ---
 
 
-def lock_holder(lock_path: str, patience: float = LOCK_PATIENCE) -> str | None:
-    """Who holds the writer lock (after `patience` seconds), or None when it is free.
+class LockState(Struct, frozen=True):
+    """What doctor found of the writer lock."""
+
+    holder: str | None = None  # who held it after the patience; None: free (or no lock file)
+    supported: bool = True  # False: this file system refuses locks (ENOLCK, EOPNOTSUPP)
+
+
+def lock_state(lock_path: str, patience: float = LOCK_PATIENCE) -> LockState:
+    """Who holds the writer lock (after `patience` seconds), if anyone; whether locks work.
 
     Opens the lock file read-only and never creates it: doctor writes nothing.
     """
@@ -286,40 +293,37 @@ def lock_holder(lock_path: str, patience: float = LOCK_PATIENCE) -> str | None:
     try:
         fd = os.open(lock_path, flags)
     except OSError:
-        return None  # none yet (no window has saved here), or not a file: check_lock tells
+        return LockState()  # none yet (no window has saved here), or not a file: check_lock tells
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
+            return LockState()
         deadline = time.monotonic() + patience
         while not try_lock(fd):
             if time.monotonic() >= deadline:
-                return describe_holder(lock_path)
+                return LockState(describe_holder(lock_path))
             time.sleep(0.01)
         unlock(fd)
-        return None
+        return LockState()
     except OSError as e:
         if e.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
-            return LOCKS_UNSUPPORTED
+            return LockState(supported=False)
         raise
     finally:
         os.close(fd)
 
 
-LOCKS_UNSUPPORTED = "nobody: this file system does not support locks"
-
-
-def check_lock(holder: str | None, lock_path: str = "") -> Check:
+def check_lock(lock: LockState, lock_path: str = "") -> Check:
     kind = unusable_lock_file(lock_path) if lock_path else None
     if kind is not None:
         hint = "move it away: tasksafe makes a new one on the next save"
         return Check("lock", PROBLEM, f"the lock file is {kind}; every save refuses it", (hint,))
-    if holder == LOCKS_UNSUPPORTED:
+    if not lock.supported:
         hint = "move the list to a local disk (or use --file): without locks it is not safe"
         return Check("lock", PROBLEM, "this file system does not support locks", (hint,))
-    if holder is None:
+    if lock.holder is None:
         return Check("lock", OK, "free")
     hint = "another window is saving or stuck; close it if this lasts"
-    return Check("lock", PROBLEM, f"held by {holder}", (hint,))
+    return Check("lock", PROBLEM, f"held by {lock.holder}", (hint,))
 
 
 def check_temps(files: SafeFileManager, lock_held: bool) -> Check:

@@ -24,7 +24,7 @@ from core.maintenance.doctor import (
     check_file_system,
     diagnose,
     find_mount,
-    lock_holder,
+    lock_state,
 )
 from core.state import AppState
 from ui.render import render
@@ -128,7 +128,7 @@ def test_the_lock_is_free_again_once_its_holder_is_gone(
 ) -> None:
     held_lock.kill()
     held_lock.wait(10)
-    assert lock_holder(clean.lock_path, patience=0) is None
+    assert lock_state(clean.lock_path, patience=0).holder is None
 
 
 def test_temp_files_while_the_lock_is_held_may_be_the_save_in_progress(

@@ -8,7 +8,7 @@ and iCalendar give instants: a due at local midnight becomes a date, as `task ad
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -50,6 +50,9 @@ class Parsed:
     problems: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # deleted/cancelled: tasksafe keeps none
     fields: tuple[str, ...] = MODEL_FIELDS
+    # A format whose records carry no uuid of their own (todo.txt) matches them to the tasks
+    # already there: align(records, current) sets each record's uuid in place (core.interop.plan).
+    align: Callable[[list[Record], Sequence[Any]], None] | None = None
 
     def take(self, where: str, build: Callable[[], Record | None]) -> None:
         """Add the record `build` makes, or one line naming `where` and what is wrong."""

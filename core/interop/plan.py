@@ -1,4 +1,7 @@
-"""What an import would do: new, updated (which fields), unchanged, by uuid. Pure."""
+"""What an import would do: new, updated (which fields), unchanged, by uuid. Pure.
+
+A format without uuids (todo.txt) first gives its records the uuids of the tasks they are.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ def plan(parsed: Parsed, current: Sequence[Any]) -> Plan:
     A task changed here after the input last changed it (its `modified` is later) keeps what it
     has: re-importing an old `task export` never reopens a task completed here since.
     """
+    if parsed.align is not None:
+        parsed.align(parsed.records, current)
     by_uuid = {r.get("uuid"): r for r in current if isinstance(r, dict)}
     result = Plan(parsed)
     for rec in parsed.records:

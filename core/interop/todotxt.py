@@ -3,21 +3,29 @@
 One line a task: `x` and the completion date, `(A)` (A is 1, B is 2, C to Z are 3; no priority
 is 2), the creation date, the text; `+project` (the first is the project), `@context` (a tag),
 `key:value` (`due:` due, `t:` wait, `rec:` recurrence; any other key is kept and written back).
-The name is the text without those words. A line has no uuid: its identity is its name and
-creation date, so re-importing the same file (even after `todo.sh do`) matches the same tasks.
+The name is the text without those words.
+
+A line has no uuid: `align` matches each line to a task already in the file (of any origin) by
+what the line says, one line to one task: first a task whose own export is the same line, then one
+whose export has the same text (name, projects, contexts, kept key:values) and creation date (a
+line `todo.sh do` completed, or whose due moved), then the task first imported from a line of the
+same name and creation date (its uuid is theirs: a project added in todo.txt). A field the line
+says nothing new about (its export reads back the same) keeps the task's own value, so a time,
+a rule todo.txt cannot write, or a name with `+word` in it is not lost on the way back.
 """
 
 from __future__ import annotations
 
 import re
 import uuid as uuidlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import partial
 from typing import Any
 
 from core.interop.common import Parsed, ReadError, finish, text
-from core.model import Record, Task
+from core.model import InvalidRecord, Record, Task
+from core.vocabulary import tag_key
 
 _NAMESPACE = uuidlib.UUID("0c7e2f57-5b7a-4c39-93a4-3a3d8c3f1a20")
 _DATE = r"\d{4}-\d{2}-\d{2}"
@@ -38,7 +46,7 @@ def parse(data: bytes) -> Parsed:
         source = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ReadError(f"the input is not UTF-8 (byte {e.start})") from None
-    out = Parsed("todotxt", fields=FIELDS)
+    out = Parsed("todotxt", fields=FIELDS, align=align)
     seen: dict[str, int] = {}
     for n, line in enumerate(source.splitlines(), 1):
         if line.strip():
@@ -96,6 +104,95 @@ def _identity(name: str, created: str | None, seen: dict[str, int]) -> str:
     count = seen.get(key, 0)
     seen[key] = count + 1
     return str(uuidlib.uuid5(_NAMESPACE, f"{key}\x00{count}"))
+
+
+# --- matching lines to the tasks already there ---
+
+
+def align(records: list[Record], current: Sequence[Any]) -> None:
+    """Give each parsed line the uuid of the task it is (see the module's docstring), in place.
+
+    One to one: two identical lines are two tasks, never one. A line matching no task keeps its
+    own uuid, made unique if a task already has it.
+    """
+    echoes = list(_echoes(current))
+    by_text: dict[tuple[Any, ...], list[tuple[Record, Record]]] = {}
+    for old, echo in echoes:
+        by_text.setdefault(_text_key(echo), []).append((old, echo))
+    by_uuid = {old["uuid"]: (old, echo) for old, echo in echoes}
+    taken: set[str] = set()
+    matched: dict[int, tuple[Record, Record]] = {}
+    same = _same_line
+    for check in (same, _same_created):
+        for n, rec in enumerate(records):
+            if n in matched:
+                continue
+            for old, echo in by_text.get(_text_key(rec), []):
+                if old["uuid"] not in taken and check(rec, echo):
+                    matched[n] = (old, echo)
+                    taken.add(old["uuid"])
+                    break
+    for n, rec in enumerate(records):
+        if n not in matched and (pair := by_uuid.get(rec["uuid"])) and rec["uuid"] not in taken:
+            matched[n] = pair
+            taken.add(rec["uuid"])
+    known = {r.get("uuid") for r in current if isinstance(r, dict)}
+    for n, rec in enumerate(records):
+        if n in matched:
+            _adopt(rec, *matched[n])
+        else:
+            rec["uuid"] = _free(rec["uuid"], known | taken)
+            taken.add(rec["uuid"])
+
+
+def _echoes(current: Sequence[Any]) -> Iterator[tuple[Record, Record]]:
+    """Each valid task with its export read back: what a line of it says."""
+    seen: dict[str, int] = {}
+    for old in current:
+        try:
+            yield old, _record(line(Task.from_record(old)), seen)
+        except (InvalidRecord, ValueError, TypeError, KeyError, AttributeError):
+            continue  # an invalid record is no line's task
+
+
+def _text_key(rec: Record) -> tuple[Any, ...]:
+    kept = rec.get("todotxt") or {}
+    return (
+        " ".join(rec["name"].split()).casefold(),
+        (rec.get("project") or "").casefold(),
+        tuple(p.casefold() for p in kept.get("projects", [])),
+        tuple(sorted(tag_key(t) for t in rec.get("tags") or [])),
+        tuple(sorted((kept.get("ext") or {}).items())),
+    )
+
+
+def _same_line(rec: Record, echo: Record) -> bool:
+    return all(rec.get(k) == echo.get(k) for k in FIELDS)
+
+
+def _same_created(rec: Record, echo: Record) -> bool:
+    """The same creation date, or the line has none (it says nothing about it)."""
+    return rec.get("created") is None or rec.get("created") == echo.get("created")
+
+
+def _adopt(rec: Record, old: Record, echo: Record) -> None:
+    """The line is `old`: a field it says nothing new about keeps old's value."""
+    rec["uuid"] = old["uuid"]
+    for key in FIELDS:
+        if rec.get(key) == echo.get(key) or (key == "created" and rec.get(key) is None):
+            if key in old:
+                rec[key] = old[key]
+            else:
+                rec.pop(key, None)
+
+
+def _free(uuid: str, taken: set[Any]) -> str:
+    """`uuid`, or the first of its successors no task has (a line no task matched is new)."""
+    candidate, n = uuid, 0
+    while candidate in taken:
+        n += 1
+        candidate = str(uuidlib.uuid5(_NAMESPACE, f"{uuid}\x00{n}"))
+    return candidate
 
 
 def _day(value: str | None, key: str) -> str | None:

@@ -499,3 +499,32 @@ def test_an_old_export_does_not_undo_what_was_done_here_since(
     assert "0 new, 0 updated, 3 unchanged" in again.stdout
     assert "1 changed here since (kept as they are)" in again.stdout
     assert tasks_of(data)["Buy milk"]["status"] == "done"
+
+
+@needs_todo
+def test_tasks_made_here_go_out_to_todo_txt_and_come_back_as_the_same_tasks(
+    todo_dir: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "tasks.json"
+    for words in (
+        ("Call Mom", "p1", "project:Family", "#phone", "due:2026-12-03"),
+        ("Stretch",),
+        ("Stretch",),
+        ("Water plants", "recur:every mon,thu", "due:2026-12-03"),
+    ):
+        assert run_cli(data, "add", *words, env=TZ).returncode == 0
+    todo_txt = todo_dir / "todo.txt"
+    assert run_cli(data, "export", "--to", "todotxt", "-o", str(todo_txt)).returncode == 0
+    again = imported(data, todo_txt, "--yes")
+    assert "0 new, 0 updated, 4 unchanged" in again.stdout, again.stdout
+    todo(todo_dir, "do", "3")  # the second Stretch, done with todo.sh
+    shown = imported(data, todo_txt, "--yes")
+    assert "0 new, 1 updated, 3 unchanged" in shown.stdout, shown.stdout
+    tasks = sorted(
+        json.loads(run_cli(data, "list", "--all", "--json").stdout), key=lambda t: t["id"]
+    )
+    assert [(t["id"], t["name"], t["status"]) for t in tasks] == [
+        (1, "Call Mom", "pending"), (2, "Stretch", "pending"), (3, "Stretch", "done"),
+        (4, "Water plants", "pending"),
+    ]  # fmt: skip
+    assert tasks[3]["recur"] == "every mon,thu"  # todo.txt cannot write it: kept here

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.interop import read, write
+from core.interop.plan import Plan, plan
 from core.interop.todotxt import line, rule_in, rule_out
 from core.model import Task
 
@@ -79,3 +80,56 @@ def test_urls_stay_in_the_name_and_bad_values_are_lines() -> None:
 def test_recurrences(rec: str, rule: str) -> None:
     assert rule_in(rec) == rule
     assert rule_in(rule_out(rule) or "") == rule
+
+
+def stored(*records: dict[str, object]) -> list[dict[str, object]]:
+    """Records as a data file holds them: ids, uuids, full stamps."""
+    base = {"priority": 2, "tags": [], "status": "pending", "due": None, "completed": None}
+    return [
+        {**base, "id": i, "uuid": f"uuid-{i}", "created": "2026-11-30T09:15:42Z", **rec}
+        for i, rec in enumerate(records, 1)
+    ]
+
+
+def planned(text: str, current: list[dict[str, object]]) -> Plan:
+    return plan(read(text.encode(), "todotxt"), current)
+
+
+def test_an_export_read_back_into_the_same_file_changes_nothing() -> None:
+    current = stored(
+        {"name": "Call Mom", "priority": 1, "project": "Family", "tags": ["phone"]},
+        {"name": "meet at 10:30 about +budget", "due": "2026-12-04T15:30"},
+        {"name": "Water plants", "recur": "every mon,thu", "due": "2026-12-03"},
+        {"name": "Buy milk", "status": "done", "completed": "2026-12-01T18:02:03Z"},
+    )
+    exported = write([Task.from_record(r) for r in current], "todotxt").decode()
+    found = planned(exported, current)
+    assert (found.new, found.updated, found.unchanged) == ([], {}, 4)
+
+
+def test_a_line_completed_in_todo_txt_updates_its_task() -> None:
+    current = stored({"name": "Call Mom", "project": "Family", "due": "2026-12-03"})
+    found = planned("x 2026-12-02 2026-11-30 Call Mom +Family due:2026-12-05", current)
+    assert found.new == []
+    assert found.updated == {
+        "uuid-1": {"status": "done", "completed": "2026-12-02T00:00:00Z", "due": "2026-12-05"}
+    }
+
+
+def test_two_identical_lines_are_two_tasks_one_to_one() -> None:
+    current = stored({"name": "Stretch"}, {"name": "Stretch"})
+    found = planned("2026-11-30 Stretch\nx 2026-12-01 2026-11-30 Stretch\n", current)
+    assert found.new == [] and found.unchanged == 1
+    assert found.updated == {"uuid-2": {"status": "done", "completed": "2026-12-01T00:00:00Z"}}
+    three = planned("2026-11-30 Stretch\n2026-11-30 Stretch\n2026-11-30 Stretch\n", current)
+    assert (len(three.new), three.unchanged) == (1, 2)
+    assert three.new[0]["uuid"] not in {"uuid-1", "uuid-2"}
+
+
+def test_a_line_first_imported_from_todo_txt_is_found_by_its_name_after_a_new_project() -> None:
+    first = read(b"2026-11-30 Buy milk\n", "todotxt").records[0]
+    current = [{**first, "id": 1}]
+    found = planned("2026-11-30 Buy milk +home\n", current)
+    assert found.new == [] and found.updated == {first["uuid"]: {"project": "home"}}
+    other = planned("2026-11-30 Buy bread\n", current)
+    assert len(other.new) == 1

@@ -43,6 +43,7 @@ MAPPED = frozenset(
         *("scheduled", "until", "start", "priority", "project", "tags", "annotations"),
         *("depends", "recur", "mask", "imask", "parent"),
         *("tasksafe_description", "tasksafe_comment", "tasksafe_parent"),  # Taskwarrior has none
+        "tasksafe_recur",  # a rule Taskwarrior's recur cannot say (`every mon,thu`), exactly
     }
 )
 FIELDS = (
@@ -142,7 +143,7 @@ def _record(o: Any, templates: dict[str, Any], series: str | None = None) -> Rec
     }
     parent = o.get("parent")
     if o.get("recur") is not None:
-        rec["recur"] = rule_in(o["recur"])
+        rec["recur"] = _own_rule(o) or rule_in(o["recur"])
         rec["series"] = series or (uuid_of(parent) if parent is not None else rec["uuid"])
     kept = _kept(o, templates.get(parent) if isinstance(parent, str) else None)
     if kept:
@@ -241,8 +242,32 @@ def rule_in(value: Any) -> str:
     return check_rule(f"every {count} {unit}")
 
 
+def _own_rule(o: dict[str, Any]) -> str | None:
+    """tasksafe's exact rule, from the `tasksafe_recur` UDA export wrote beside the nearest recur.
+
+    Only while the recur is still that nearest one: a recur changed in Taskwarrior wins.
+    """
+    from core.recurrence import check_rule
+
+    given = o.get("tasksafe_recur")
+    if not isinstance(given, str):
+        return None
+    try:
+        rule = check_rule(given)
+    except ValueError:
+        return None
+    return rule if rule_out(rule) == o["recur"] else None
+
+
+def recur_fields(rule: str) -> dict[str, str]:
+    """`recur` for Taskwarrior, and `tasksafe_recur` when that recur only comes near the rule."""
+    nearest = rule_out(rule)
+    return {"recur": nearest} | ({} if rule_in(nearest) == rule else {"tasksafe_recur": rule})
+
+
 def rule_out(rule: str) -> str:
-    """tasksafe's rule text as Taskwarrior's recurrence (a weekday list becomes weekly)."""
+    """tasksafe's rule text as Taskwarrior's recurrence (a weekday list becomes weekly: the
+    nearest; `recur_fields` adds the exact rule)."""
     if rule in _NAMED_OUT:
         return rule
     m = re.fullmatch(r"every (\d+) (day|week|month|year)s?", rule)
@@ -323,12 +348,11 @@ def _template(series: str, members: list[tuple[Task, dict[str, Any]]]) -> dict[s
             imask, index = index, index + 1
             mask.append("X")
         mask[imask] = "+" if task.done else "-"
-        obj.update(parent=uuid, imask=imask, recur=rule_out(task.recur or "weekly"))
+        obj.update(parent=uuid, imask=imask, **recur_fields(task.recur or "weekly"))
     base = {k: v for k, v in first_obj.items() if k not in _INSTANCE_ONLY}
-    return {**base, **template, "uuid": uuid, "status": "recurring"} | {
-        "recur": rule_out(first.recur or "weekly"),
-        "mask": "".join(mask),
-    }
+    own = {**base, **template, "uuid": uuid, "status": "recurring"}
+    own.pop("tasksafe_recur", None)
+    return own | recur_fields(first.recur or "weekly") | {"mask": "".join(mask)}
 
 
 def _uuid_for(series: str) -> str:

@@ -528,3 +528,26 @@ def test_tasks_made_here_go_out_to_todo_txt_and_come_back_as_the_same_tasks(
         (4, "Water plants", "pending"),
     ]  # fmt: skip
     assert tasks[3]["recur"] == "every mon,thu"  # todo.txt cannot write it: kept here
+
+
+@needs_task
+def test_a_rule_taskwarrior_cannot_say_survives_a_trip_through_taskwarrior(tmp_path: Path) -> None:
+    data = tmp_path / "tasks.json"
+    made = run_cli(data, "add", "Water plants", "recur:every mon,thu", "due:2026-12-03", env=TZ)
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "out.json"
+    assert run_cli(data, "export", "--to", "taskwarrior", "-o", str(out), env=TZ).returncode == 0
+    tw = Taskwarrior(tmp_path / "tw")  # no uda.tasksafe_recur configured: kept as an orphan UDA
+    tw("import", str(out))
+    tw("list")  # Taskwarrior's own recurrence pass over the template
+    exported = tw.export()
+    assert {(t["status"], t["recur"], t.get("tasksafe_recur")) for t in exported} == {
+        ("recurring", "weekly", "every mon,thu"), ("pending", "weekly", "every mon,thu"),
+    }  # fmt: skip
+    back = tmp_path / "back.json"
+    back.write_text(json.dumps(exported))
+    fresh = tmp_path / "fresh.json"
+    assert "1 new" in imported(fresh, back, "--yes").stdout
+    assert tasks_of(fresh)["Water plants"]["recur"] == "every mon,thu"
+    assert "0 new" in imported(data, back, "--yes").stdout  # the same task, into its own file
+    assert tasks_of(data)["Water plants"]["recur"] == "every mon,thu"

@@ -164,3 +164,24 @@ def test_what_taskwarrior_has_no_field_for_travels_as_udas() -> None:
         "why",
     )
     assert "parent" not in out  # Taskwarrior's parent names a recurring template
+
+
+def test_a_rule_taskwarrior_cannot_say_goes_as_the_nearest_recur_and_comes_back_exact() -> None:
+    rec = {"id": 1, "uuid": "u", "name": "water", "recur": "every mon,thu", "series": "s",
+           "due": "2026-12-03", "status": "pending"}  # fmt: skip
+    out = json.loads(write([Task.from_record(rec)], "taskwarrior"))
+    assert [(o["status"], o["recur"], o["tasksafe_recur"]) for o in out] == [
+        ("recurring", "weekly", "every mon,thu"), ("pending", "weekly", "every mon,thu"),
+    ]  # fmt: skip
+    back = read(json.dumps(out).encode(), "taskwarrior").records
+    assert [(r["uuid"], r["recur"]) for r in back] == [("u", "every mon,thu")]
+    assert "uda" not in back[0]["taskwarrior"]  # mapped, not kept as a UDA
+    plain = {**rec, "recur": "every 3 weeks"}
+    assert "tasksafe_recur" not in write([Task.from_record(plain)], "taskwarrior").decode()
+
+
+def test_a_recur_changed_in_taskwarrior_wins_over_the_rule_written_beside_it() -> None:
+    obj = {"uuid": "u", "description": "x", "recur": "daily", "tasksafe_recur": "every mon,thu",
+           "due": "20261203T000000Z"}  # fmt: skip
+    assert parsed(obj)[0]["recur"] == "daily"
+    assert parsed({**obj, "tasksafe_recur": "gibberish", "recur": "weekly"})[0]["recur"] == "weekly"

@@ -185,3 +185,69 @@ def test_a_recur_changed_in_taskwarrior_wins_over_the_rule_written_beside_it() -
            "due": "20261203T000000Z"}  # fmt: skip
     assert parsed(obj)[0]["recur"] == "daily"
     assert parsed({**obj, "tasksafe_recur": "gibberish", "recur": "weekly"})[0]["recur"] == "weekly"
+
+
+# `task export` of Taskwarrior 3.x, in the shape its source writes (src/Task.cpp composeJSON and
+# src/commands/CmdExport.cpp of GothenburgBitFactory/taskwarrior 3.1): json.array on by default,
+# `"id"` first (0 for a completed task), then the attributes in key order (a std::map), then
+# annotations, tags, depends (always an array since 2.6), urgency (a number). A waiting task is
+# `pending` with a later wait (3.x stores no waiting status), imask an integer, a configured
+# numeric UDA unquoted, a duration UDA as ISO 8601 (`P30D`), an orphan UDA a string. Taken from
+# the documented shape, not from a 3.x binary (Debian ships 2.6).
+TW3_EXPORT = """[
+{"id":1,"description":"Buy milk","due":"20261204T230000Z","entry":"20261130T091542Z","estimate":3,"modified":"20261201T080000Z","priority":"H","project":"home.shop","start":"20261201T080000Z","status":"pending","uuid":"5a0c6bd5-3f2c-4f9e-9d4e-2b1c8f0f6a01","annotations":[{"entry":"20261130T091600Z","description":"ask Bob first"}],"tags":["errand","Food"],"urgency":14.2877},
+{"id":2,"description":"Write report","due":"20261204T143000Z","entry":"20261130T091600Z","modified":"20261130T091700Z","scheduled":"20261202T230000Z","size":"big","status":"pending","uuid":"5a0c6bd5-3f2c-4f9e-9d4e-2b1c8f0f6a02","wait":"20261201T230000Z","depends":["5a0c6bd5-3f2c-4f9e-9d4e-2b1c8f0f6a01"],"urgency":-2.1},
+{"id":3,"description":"Water plants","due":"20261205T230000Z","entry":"20261130T091700Z","mask":"-","modified":"20261130T091700Z","recur":"weekly","rtype":"periodic","status":"recurring","until":"20270228T230000Z","uuid":"5a0c6bd5-3f2c-4f9e-9d4e-2b1c8f0f6a03","urgency":2.4},
+{"id":4,"description":"Water plants","due":"20261205T230000Z","entry":"20261130T091700Z","imask":0,"modified":"20261130T091700Z","parent":"5a0c6bd5-3f2c-4f9e-9d4e-2b1c8f0f6a03","recur":"weekly","rtype":"periodic","status":"pending","until":"20270228T230000Z","uuid":"5a0c6bd5-3f2c-4f9e-9d4e-2b1c8f0f6a04","urgency":2.4},
+{"id":0,"description":"Old one","dur":"P30D","end":"20261201T100000Z","entry":"20261130T091800Z","modified":"20261201T100000Z","status":"completed","uuid":"5a0c6bd5-3f2c-4f9e-9d4e-2b1c8f0f6a05","urgency":0},
+{"id":0,"description":"Gone","end":"20261201T100100Z","entry":"20261130T091900Z","modified":"20261201T100100Z","status":"deleted","uuid":"5a0c6bd5-3f2c-4f9e-9d4e-2b1c8f0f6a06","urgency":0}
+]
+"""
+
+
+def test_a_taskwarrior_3_export_comes_in_with_every_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    import time
+
+    time.tzset()
+    try:
+        data = TW3_EXPORT.encode()
+        assert detect(data) == "taskwarrior"
+        result = read(data, "taskwarrior")
+        assert result.problems == [] and result.skipped == ["record 6: deleted in Taskwarrior"]
+        milk, report, water, old = result.records
+        assert (milk["name"], milk["priority"], milk["project"]) == ("Buy milk", 1, "home.shop")
+        assert (milk["tags"], milk["due"], milk["start"]) == (
+            ["errand", "Food"],
+            "2026-12-05",
+            "2026-12-01T08:00:00Z",
+        )
+        assert milk["annotations"] == [{"entry": "2026-11-30T09:16:00Z", "text": "ask Bob first"}]
+        assert milk["taskwarrior"] == {"uda": {"estimate": 3}}  # neither id nor urgency kept
+        assert (report["status"], report["wait"], report["scheduled"]) == (
+            "pending",
+            "2026-12-02",
+            "2026-12-03",
+        )
+        assert report["depends"] == [milk["uuid"]] and report["due"] == "2026-12-04T15:30"
+        assert report["taskwarrior"] == {"uda": {"size": "big"}}
+        assert (water["uuid"], water["recur"], water["until"]) == (
+            "5a0c6bd5-3f2c-4f9e-9d4e-2b1c8f0f6a04",
+            "weekly",
+            "2027-03-01",
+        )
+        assert water["series"] == "5a0c6bd5-3f2c-4f9e-9d4e-2b1c8f0f6a03"
+        assert water["taskwarrior"]["imask"] == 0
+        assert (old["status"], old["completed"]) == ("done", "2026-12-01T10:00:00Z")
+        assert old["taskwarrior"] == {"uda": {"dur": "P30D"}}
+
+        tasks = [Task.from_record({**r, "id": i}) for i, r in enumerate(result.records, 1)]
+        back = {o["uuid"]: o for o in json.loads(write(tasks, "taskwarrior"))}
+        given = {o["uuid"]: o for o in json.loads(data) if o["status"] != "deleted"}
+        assert set(back) == set(given)
+        for uuid, obj in given.items():
+            want = {k: v for k, v in obj.items() if k not in ("id", "urgency")}
+            assert back[uuid] == want, uuid
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -6,6 +6,12 @@ IN-PROCESS are pending (IN-PROCESS: started), COMPLETED done, CANCELLED skipped.
 LAST-MODIFIED the stamps, CATEGORIES the tags, RRULE the recurrence (its UNTIL: until),
 RELATED-TO the parent (RELTYPE=DEPENDS-ON, RFC 9253: depends). tasksafe's fields without an
 iCalendar property travel as X-TASKSAFE-* (project, wait, series, comment, notes).
+
+Everything else a VTODO holds (any other X- property such as X-APPLE-SORT-ORDER, IANA properties
+tasksafe has no field for: GEO, URL, CLASS, LOCATION, PERCENT-COMPLETE, ATTACH..., a RELATED-TO
+of another RELTYPE, and sub-components such as VALARM) is kept verbatim in the record's `ical`
+object (`props`: content lines, `components`: their text), as Taskwarrior's UDAs are kept under
+`taskwarrior`, and written back on export.
 """
 
 from __future__ import annotations
@@ -33,8 +39,16 @@ from core.model import Record, Task
 FIELDS = (
     *("name", "description", "comment", "priority", "tags", "status", "due", "created"),
     *("completed", "project", "annotations", "wait", "scheduled", "start", "depends"),
-    *("parent", "recur", "until", "series"),
+    *("parent", "recur", "until", "series", "ical"),
 )
+# What this module reads or writes itself; every other property is kept verbatim (`ical`).
+MAPPED = frozenset(
+    {
+        *("UID", "SUMMARY", "DESCRIPTION", "STATUS", "PRIORITY", "DUE", "DTSTART", "COMPLETED"),
+        *("CREATED", "LAST-MODIFIED", "CATEGORIES", "RRULE", "DTSTAMP"),  # DTSTAMP: written anew
+    }
+)
+_RELTYPES = ("PARENT", "DEPENDS-ON")  # RELATED-TO of these is mapped; of any other, kept
 _FREQ = {"DAILY": "days", "WEEKLY": "weeks", "MONTHLY": "months", "YEARLY": "years"}
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_WORDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -85,6 +99,9 @@ def _record(todo: Any) -> Record:
         "annotations": _notes(todo),
     }
     rec.update(_relations(todo))
+    kept = _kept(todo)
+    if kept:
+        rec["ical"] = kept
     if "RRULE" in todo:
         rec["recur"], rec["until"] = rule_in(todo["RRULE"])
         rec["series"] = str(todo.get("X-TASKSAFE-SERIES", "")) or rec["uuid"]
@@ -141,12 +158,29 @@ def _relations(todo: Any) -> dict[str, Any]:
     related = todo.get("RELATED-TO")
     found: dict[str, Any] = {"depends": []}
     for prop in related if isinstance(related, list) else [related] if related else []:
-        kind = str(prop.params.get("RELTYPE", "PARENT")).upper()
+        kind = _reltype(prop)
         if kind == "PARENT":
             found["parent"] = uuid_of(str(prop))
         elif kind == "DEPENDS-ON":
             found["depends"].append(uuid_of(str(prop)))
     return found
+
+
+def _kept(todo: Any) -> dict[str, list[str]]:
+    """The properties and sub-components tasksafe has no field for, verbatim."""
+    props = []
+    for name, value in todo.property_items(recursive=False, sorted=False):
+        if name in ("BEGIN", "END") or name in MAPPED or name.startswith("X-TASKSAFE-"):
+            continue
+        if name == "RELATED-TO" and _reltype(value) in _RELTYPES:
+            continue
+        props.append(str(todo.content_line(name, value, sorted=True)))
+    components = [c.to_ical().decode() for c in todo.subcomponents]
+    return {k: v for k, v in (("props", props), ("components", components)) if v}
+
+
+def _reltype(prop: Any) -> str:
+    return str(prop.params.get("RELTYPE", "PARENT")).upper()
 
 
 def rule_in(rrule: Any) -> tuple[str, str | None]:
@@ -262,4 +296,24 @@ def todo_of(task: Task) -> Any:
     for key, value in extra.items():
         if value:
             todo.add(f"X-TASKSAFE-{key}", value)
+    _put_kept(todo, task.raw.get("ical"))
     return todo
+
+
+def _put_kept(todo: Any, kept: Any) -> None:
+    """The VTODO's own properties and sub-components tasksafe kept verbatim, written back."""
+    from icalendar import Todo
+
+    if not isinstance(kept, dict):
+        return
+    lines = [v for v in kept.get("props") or [] if isinstance(v, str)]
+    parts = [v for v in kept.get("components") or [] if isinstance(v, str)]
+    source = "\r\n".join(["BEGIN:VTODO", *lines, *[p.rstrip("\r\n") for p in parts], "END:VTODO"])
+    try:
+        again = Todo.from_ical(source + "\r\n")
+    except (ValueError, KeyError, IndexError, TypeError):
+        return  # not iCalendar (a hand-edited record): the task is written without them
+    for name, value in again.property_items(recursive=False, sorted=False):
+        if name not in ("BEGIN", "END"):
+            todo.add(name, value, encode=False)
+    todo.subcomponents.extend(again.subcomponents)

@@ -551,3 +551,42 @@ def test_a_rule_taskwarrior_cannot_say_survives_a_trip_through_taskwarrior(tmp_p
     assert tasks_of(fresh)["Water plants"]["recur"] == "every mon,thu"
     assert "0 new" in imported(data, back, "--yes").stdout  # the same task, into its own file
     assert tasks_of(data)["Water plants"]["recur"] == "every mon,thu"
+
+
+def test_an_alarm_and_properties_tasksafe_has_no_field_for_come_back_out(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from icalendar import Alarm, Calendar, Todo
+
+    todo_ = Todo()
+    for key, value in (
+        ("UID", "apple-1"), ("SUMMARY", "Renew passport"), ("X-APPLE-SORT-ORDER", 712),
+        ("URL", "https://example.com/passport"), ("LOCATION", "Town hall, desk 3"),
+        ("PERCENT-COMPLETE", 40), ("GEO", (52.52, 13.405)), ("CLASS", "PRIVATE"),
+    ):  # fmt: skip
+        todo_.add(key, value)
+    alarm = Alarm()
+    alarm.add("ACTION", "AUDIO")
+    alarm.add("TRIGGER", timedelta(hours=-1))
+    todo_.add_component(alarm)
+    cal = Calendar()
+    cal.add("PRODID", "-//Apple Inc.//Reminders//EN")
+    cal.add("VERSION", "2.0")
+    cal.add_component(todo_)
+    ics = tmp_path / "reminders.ics"
+    ics.write_bytes(cal.to_ical())
+    data = tmp_path / "tasks.json"
+    assert "1 new" in imported(data, ics, "--yes").stdout
+    out = tmp_path / "out.ics"
+    assert run_cli(data, "export", "--to", "ical", "-o", str(out)).returncode == 0
+    back = Calendar.from_ical(out.read_bytes()).walk("VTODO")[0]
+    assert (str(back["X-APPLE-SORT-ORDER"]), str(back["URL"]), str(back["LOCATION"])) == (
+        "712",
+        "https://example.com/passport",
+        "Town hall, desk 3",
+    )
+    assert (int(back["PERCENT-COMPLETE"]), str(back["CLASS"])) == (40, "PRIVATE")
+    assert (back["GEO"].latitude, back["GEO"].longitude) == (52.52, 13.405)
+    (alarm_back,) = back.walk("VALARM")
+    assert (str(alarm_back["ACTION"]), alarm_back["TRIGGER"].dt) == ("AUDIO", timedelta(hours=-1))
+    assert "0 new, 0 updated, 1 unchanged" in imported(data, out).stdout

@@ -86,3 +86,55 @@ def test_rrules(parts: dict[str, object], rule: str) -> None:
 def test_a_bad_file_and_bad_todos() -> None:
     bad = read(calendar(todo(UID="u", SUMMARY="", PRIORITY=1), todo(SUMMARY="no uid")), "ical")
     assert len(bad.problems) == 2 and bad.problems[0].startswith("VTODO 1 (u): ")
+
+
+def test_what_tasksafe_has_no_field_for_is_kept_verbatim_and_written_back() -> None:
+    from datetime import timedelta
+
+    from icalendar import Alarm
+
+    source = todo(UID="k", SUMMARY="Pick up parcel", DUE=date(2026, 12, 10))
+    for key, value in (
+        ("X-APPLE-SORT-ORDER", 712), ("GEO", (52.52, 13.405)), ("URL", "https://example.com/a,b"),
+        ("CLASS", "PRIVATE"), ("LOCATION", "Post office, 2nd desk; left"),
+        ("PERCENT-COMPLETE", 40),
+    ):  # fmt: skip
+        source.add(key, value)
+    source.add("X-TAG", "one", parameters={"X-WHO": "me"})
+    source.add("X-TAG", "two")
+    source.add("RELATED-TO", "sib", parameters={"RELTYPE": "SIBLING"})
+    alarm = Alarm()
+    alarm.add("ACTION", "DISPLAY")
+    alarm.add("TRIGGER", timedelta(minutes=-15))
+    alarm.add("DESCRIPTION", "Reminder")
+    source.add_component(alarm)
+    rec = read(calendar(source), "ical").records[0]
+    assert {"X-APPLE-SORT-ORDER:712", "GEO:52.52;13.405"} <= set(rec["ical"]["props"])
+    assert len(rec["ical"]["components"]) == 1
+
+    out = Calendar.from_ical(write([Task.from_record({**rec, "id": 1})], "ical"))
+    back = out.walk("VTODO")[0]
+    assert str(back["X-APPLE-SORT-ORDER"]) == "712" and back["GEO"].latitude == 52.52
+    assert (str(back["URL"]), str(back["CLASS"]), int(back["PERCENT-COMPLETE"])) == (
+        "https://example.com/a,b",
+        "PRIVATE",
+        40,
+    )
+    assert str(back["LOCATION"]) == "Post office, 2nd desk; left"
+    assert [(str(v), v.params.get("X-WHO")) for v in back["X-TAG"]] == [
+        ("one", "me"),
+        ("two", None),
+    ]
+    assert (str(back["RELATED-TO"]), back["RELATED-TO"].params["RELTYPE"]) == ("sib", "SIBLING")
+    alarms = back.walk("VALARM")
+    assert len(alarms) == 1 and str(alarms[0]["ACTION"]) == "DISPLAY"
+    assert alarms[0]["TRIGGER"].dt == timedelta(minutes=-15)
+    assert str(back["SUMMARY"]) == "Pick up parcel" and back["DUE"].dt == date(2026, 12, 10)
+    again = read(out.to_ical(), "ical").records[0]
+    assert again["ical"] == rec["ical"]  # a second trip changes nothing
+
+
+def test_kept_lines_that_are_not_icalendar_do_not_stop_an_export() -> None:
+    rec = {"id": 1, "uuid": "u", "name": "x", "ical": {"props": ["no colon here"]}}
+    back = Calendar.from_ical(write([Task.from_record(rec)], "ical")).walk("VTODO")[0]
+    assert str(back["SUMMARY"]) == "x"

@@ -14,7 +14,7 @@ from commands.registry import Context, arg, command
 from core.errors import EXIT_ERROR, EXIT_USAGE, AppError, UsageError
 from core.interop import EXPORTS, FORMATS, detect, read, write
 from core.interop.plan import plan
-from core.model import Record, Task
+from core.model import Task
 from core.storage.fsops import DEFAULT_OPS, FileOps
 
 MAX_INPUT = 512 * 1024 * 1024  # bytes: beyond this an input is not a task list
@@ -46,8 +46,10 @@ def import_tasks(ctx: Context, args: argparse.Namespace) -> Any:
     if args.dry_run:
         return report.refused("nothing imported (--dry-run)", 0)
     if not args.yes:
+        ctx.show(report)  # the whole plan (invalid lines, the new tasks) comes before the question
+        report = report.shown_before()
         try:
-            agreed = ctx.confirm(report.question(), _preview(ctx, found.new))
+            agreed = ctx.confirm(report.question(), [])
         except UsageError:
             return report.refused(
                 "nothing imported: not on a terminal, so confirm with --yes", EXIT_USAGE
@@ -56,12 +58,6 @@ def import_tasks(ctx: Context, args: argparse.Namespace) -> Any:
             return report.refused("nothing imported", 0)
     added, updated = ctx.state.import_records(found.new, found.updated, f"import {fmt}")
     return report.done(f"imported: {len(added)} new, {len(updated)} updated", added, updated)
-
-
-def _preview(ctx: Context, records: list[Record]) -> list[Task]:
-    """The new tasks under the ids they would get (another window may take some first)."""
-    start = ctx.state.snapshot.doc.next_id
-    return [Task.from_record({**r, "id": start + i}) for i, r in enumerate(records)]
 
 
 def _read_source(source: str) -> tuple[bytes, bool]:

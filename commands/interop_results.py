@@ -22,6 +22,7 @@ class ImportReport(Struct, frozen=True):
     updated: tuple[Task, ...] = ()
     code: int = 0
     notes: tuple[str, ...] = field(default=())
+    shown: bool = False  # the plan was drawn before the question: only the outcome is left
 
     @property
     def exit_code(self) -> int:
@@ -40,6 +41,9 @@ class ImportReport(Struct, frozen=True):
         if p.parsed.skipped:
             parts.append(f"{len(p.parsed.skipped)} skipped")
         return f"import from {self.fmt} ({how}): {', '.join(parts)}. Import?"
+
+    def shown_before(self) -> ImportReport:
+        return replace(self, shown=True)
 
     def refused(self, outcome: str, code: int) -> ImportReport:
         return replace(self, outcome=outcome, code=code)

@@ -54,6 +54,9 @@ class Context(Struct):
     # Settings a handler reads (TASKS_AI_*, OPENAI_*): what `ui.cli.run` was given, merged over
     # the process environment; a Context built without one sees the process environment.
     environ: Mapping[str, str] = field(default_factory=os.environ.copy)
+    # Draw a result now, before the command returns (`import` shows its plan, then asks); off
+    # the UI (a test's Context) nothing is drawn.
+    show: Callable[[Any], None] = field(default=lambda result: None)
 
 
 Handler = Callable[[Context, argparse.Namespace], Any]

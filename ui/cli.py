@@ -108,7 +108,8 @@ def _run(argv: Sequence[str], environ: Mapping[str, str], opened: list[AppState]
     confirm, busy = partial(confirm_on_terminal, env), partial(busy_on_stderr, env)
     # No load here: a command reads the file when it needs the tasks (so `doctor` sees it as it
     # is, and `add` decodes it once, under the lock).
-    result = dispatch(Context(state, confirm, busy=busy, environ=env), args)
+    shown = partial(_show_now, env)
+    result = dispatch(Context(state, confirm, busy=busy, environ=env, show=shown), args)
     show(result, env)
     return exit_code_of(result)  # `doctor` exits 1 when it found a problem
 
@@ -232,6 +233,10 @@ def _is_script(result: Any) -> bool:
     # commands.setup is imported only by its commands: a result of any other is not a Script.
     setup = sys.modules.get("commands.setup")
     return setup is not None and isinstance(result, setup.Script)
+
+
+def _show_now(environ: Mapping[str, str], result: Any) -> None:
+    show(result, environ)
 
 
 def show(result: Any, environ: Mapping[str, str]) -> None:

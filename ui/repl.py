@@ -75,7 +75,13 @@ class Repl:
         forms = QuestionaryForms(self.console, after=self._notice_changes)
         busy = partial(spinner, self.console)
         self.ctx = Context(
-            self.state, forms.confirm, interactive=True, forms=forms, busy=busy, environ=environ
+            self.state,
+            forms.confirm,
+            interactive=True,
+            forms=forms,
+            busy=busy,
+            environ=environ,
+            show=partial(_draw, self.console),
         )
         self.parser = build_parser("tasksafe", interactive=True)
         self.auto = _auto_sync(self.state, environ)
@@ -166,3 +172,8 @@ class Repl:
         if str(error) != self._last_refresh_error:
             self.console.print(error_text(error))
         self._last_refresh_error = str(error)
+
+
+def _draw(console: Console, result: Any) -> None:
+    """A result drawn while its command still runs (import's plan before its question)."""
+    render(result, console)

@@ -18,6 +18,7 @@ class Plan:
     parsed: Parsed
     new: list[Record] = field(default_factory=list)
     updated: dict[str, dict[str, Any]] = field(default_factory=dict)  # uuid -> fields to set
+    names: dict[str, str] = field(default_factory=dict)  # uuid -> name, of each updated task
     unchanged: int = 0
     newer_here: int = 0  # changed here after the input's own change: kept (the later wins)
 
@@ -42,6 +43,7 @@ def plan(parsed: Parsed, current: Sequence[Any]) -> Plan:
             result.newer_here += 1
         elif changes:
             result.updated[rec["uuid"]] = changes
+            result.names[rec["uuid"]] = str(old.get("name", ""))
         else:
             result.unchanged += 1
     return result

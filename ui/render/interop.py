@@ -17,6 +17,15 @@ SHOWN_NEW = 50  # rows of the new tasks' table; the count says how many more
 
 @render.register
 def _(result: ImportReport, console: Console) -> None:
+    if not result.shown:
+        _plan(result, console)
+    if result.outcome:
+        style = "green" if result.applied else "red" if result.code else "yellow"
+        console.print(Text(result.outcome, style=style), soft_wrap=True)
+
+
+def _plan(result: ImportReport, console: Console) -> None:
+    """The format, the counts, each invalid and skipped record, the new tasks."""
     plan, parsed = result.plan, result.plan.parsed
     how = "detected" if result.detected else "as given"
     console.print(Text(f"format: {NAMES[parsed.fmt]} ({how})", style="bold"))
@@ -31,10 +40,14 @@ def _(result: ImportReport, console: Console) -> None:
         console.print(Text("✗ ", style="red") + data(line), soft_wrap=True)
     for line in parsed.skipped:
         console.print(Text("· skipped ", style="dim") + data(line), soft_wrap=True)
+    if not result.applied:
+        for uuid, fields in list(plan.updated.items())[:SHOWN_NEW]:
+            name = data(one_line(plan.names.get(uuid, uuid)))
+            console.print(Text("~ ", style="yellow") + name + Text(f": {', '.join(fields)}"))
+        if len(plan.updated) > SHOWN_NEW:
+            console.print(Text(f"~ and {len(plan.updated) - SHOWN_NEW} more updated"))
     if plan.new and not result.applied:
         console.print(_table(plan.new))
-    style = "green" if result.applied else "red" if result.code else "yellow"
-    console.print(Text(result.outcome, style=style), soft_wrap=True)
 
 
 def _table(records: list[Record]) -> Table:

@@ -48,6 +48,7 @@ MAPPED = frozenset(
         *("CREATED", "LAST-MODIFIED", "CATEGORIES", "RRULE", "DTSTAMP"),  # DTSTAMP: written anew
     }
 )
+_RRULE_MAPPED = frozenset({"FREQ", "INTERVAL", "BYDAY", "UNTIL"})
 _RELTYPES = ("PARENT", "DEPENDS-ON")  # RELATED-TO of these is mapped; of any other, kept
 _FREQ = {"DAILY": "days", "WEEKLY": "weeks", "MONTHLY": "months", "YEARLY": "years"}
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -99,12 +100,14 @@ def _record(todo: Any) -> Record:
         "annotations": _notes(todo),
     }
     rec.update(_relations(todo))
-    kept = _kept(todo)
-    if kept:
-        rec["ical"] = kept
+    kept: dict[str, Any] = _kept(todo)
     if "RRULE" in todo:
         rec["recur"], rec["until"] = rule_in(todo["RRULE"])
         rec["series"] = str(todo.get("X-TASKSAFE-SERIES", "")) or rec["uuid"]
+        if set(todo["RRULE"]) - _RRULE_MAPPED:  # COUNT, BYMONTHDAY...: kept, written back
+            kept["rrule"] = todo["RRULE"].to_ical().decode()
+    if kept:
+        rec["ical"] = kept
     return finish(rec)
 
 
@@ -284,7 +287,7 @@ def todo_of(task: Task) -> Any:
     if task.tags:
         todo.add("CATEGORIES", list(task.tags))
     if task.recur:
-        todo.add("RRULE", vRecur(rule_out(task.recur, task.until)))
+        todo.add("RRULE", _rrule(task) or vRecur(rule_out(task.recur, task.until)))
     if task.parent:
         todo.add("RELATED-TO", task.parent, parameters={"RELTYPE": "PARENT"})
     for uuid in task.depends:
@@ -298,6 +301,22 @@ def todo_of(task: Task) -> Any:
             todo.add(f"X-TASKSAFE-{key}", value)
     _put_kept(todo, task.raw.get("ical"))
     return todo
+
+
+def _rrule(task: Task) -> Any:
+    """The RRULE the task came with (parts tasksafe does not follow, COUNT, BYMONTHDAY...), while
+    its rule and until are still what that RRULE says; else None."""
+    from icalendar import vRecur
+
+    kept = task.raw.get("ical")
+    given = kept.get("rrule") if isinstance(kept, dict) else None
+    if not isinstance(given, str):
+        return None
+    try:
+        rrule = vRecur.from_ical(given)
+        return rrule if rule_in(rrule) == (task.recur, task.until) else None
+    except ValueError:
+        return None
 
 
 def _put_kept(todo: Any, kept: Any) -> None:

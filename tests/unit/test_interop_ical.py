@@ -138,3 +138,17 @@ def test_kept_lines_that_are_not_icalendar_do_not_stop_an_export() -> None:
     rec = {"id": 1, "uuid": "u", "name": "x", "ical": {"props": ["no colon here"]}}
     back = Calendar.from_ical(write([Task.from_record(rec)], "ical")).walk("VTODO")[0]
     assert str(back["SUMMARY"]) == "x"
+
+
+def test_rrule_parts_tasksafe_does_not_follow_go_back_while_the_rule_is_the_same() -> None:
+    source = todo(UID="r", SUMMARY="bins", DUE=date(2026, 12, 15))
+    source.add("RRULE", vRecur({"FREQ": "MONTHLY", "BYMONTHDAY": 15, "COUNT": 6}))
+    rec = read(calendar(source), "ical").records[0]
+    assert rec["recur"] == "monthly"
+
+    def rrule_of(record: dict[str, object]) -> dict[str, list[object]]:
+        out = Calendar.from_ical(write([Task.from_record({**record, "id": 1})], "ical"))
+        return dict(out.walk("VTODO")[0]["RRULE"])
+
+    assert rrule_of(rec) == {"FREQ": ["MONTHLY"], "COUNT": [6], "BYMONTHDAY": [15]}
+    assert rrule_of({**rec, "recur": "weekly"}) == {"FREQ": ["WEEKLY"]}  # changed here: ours

@@ -10,14 +10,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core.state import AppState
-from tests.helpers import run_cli
+from tests.helpers import MAIN, child_env, run_cli
 
 TZ = {"TZ": "Europe/Berlin"}  # local wall clock != UTC: every due is converted both ways
 TASK = shutil.which("task")
@@ -466,8 +465,6 @@ def test_tasksafe_json_from_stdin_round_trips(tmp_path: Path) -> None:
 def test_on_a_terminal_import_shows_the_new_tasks_and_asks(tmp_path: Path) -> None:
     import pexpect
 
-    from tests.helpers import MAIN, child_env
-
     source = tmp_path / "todo.txt"
     source.write_text("(A) Call Mom +Family\nBuy milk @shop\n")
     data = tmp_path / "tasks.json"
@@ -486,6 +483,7 @@ def test_on_a_terminal_import_shows_the_new_tasks_and_asks(tmp_path: Path) -> No
 
 
 @needs_task
+@pytest.mark.skipif(shutil.which("faketime") is None, reason="needs Debian's faketime")
 def test_an_old_export_does_not_undo_what_was_done_here_since(
     tw_db: tuple[Taskwarrior, Path], tmp_path: Path
 ) -> None:
@@ -493,8 +491,13 @@ def test_an_old_export_does_not_undo_what_was_done_here_since(
     data = tmp_path / "tasks.json"
     imported(data, exported, "--yes")
     milk = tasks_of(data)["Buy milk"]["id"]
-    time.sleep(1.1)  # stamps are in seconds: "later" needs a later second
-    assert run_cli(data, "done", str(milk), env=TZ).returncode == 0
+    # Done here a day later than Taskwarrior's last change (stamps are in seconds): faketime.
+    later = [shutil.which("faketime") or "faketime", "-f", "+1d", sys.executable, MAIN]
+    done = subprocess.run(
+        [*later, "--file", str(data), "done", str(milk)],
+        capture_output=True, text=True, cwd=tmp_path, env=child_env(tmp_path, TZ), check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
     again = imported(data, exported, "--yes")
     assert "0 new, 0 updated, 3 unchanged" in again.stdout
     assert "1 changed here since (kept as they are)" in again.stdout

@@ -2,7 +2,7 @@
 
 UID is the uuid, SUMMARY the name, DESCRIPTION the description; STATUS NEEDS-ACTION and
 IN-PROCESS are pending (IN-PROCESS: started), COMPLETED done, CANCELLED skipped. PRIORITY 1-4 is
-1, 5 or none 2, 6-9 3 (written 1, 5, 9). DUE is due, DTSTART scheduled, COMPLETED / CREATED /
+1, 5 or none 2, 6-9 3 (written back as it came while it means the same; else 1, none, 9). DUE is due, DTSTART scheduled, COMPLETED / CREATED /
 LAST-MODIFIED the stamps, CATEGORIES the tags, RRULE the recurrence (its UNTIL: until),
 RELATED-TO the parent (RELTYPE=DEPENDS-ON, RFC 9253: depends). tasksafe's fields without an
 iCalendar property travel as X-TASKSAFE-* (project, wait, series, comment, notes).
@@ -86,7 +86,7 @@ def _record(todo: Any) -> Record:
         "name": text(str(todo.get("SUMMARY", "")), "SUMMARY"),
         "description": text(str(todo.get("DESCRIPTION", "")), "DESCRIPTION"),
         "comment": text(str(todo.get("X-TASKSAFE-COMMENT", "")), "comment"),
-        "priority": priority_from_rank(int(todo.get("PRIORITY", 0))),
+        "priority": priority_from_rank(_rank(todo)),
         "tags": _categories(todo),
         "status": "done" if done else "pending",
         "due": _wall(todo, "DUE"),
@@ -106,9 +106,18 @@ def _record(todo: Any) -> Record:
         rec["series"] = str(todo.get("X-TASKSAFE-SERIES", "")) or rec["uuid"]
         if set(todo["RRULE"]) - _RRULE_MAPPED:  # COUNT, BYMONTHDAY...: kept, written back
             kept["rrule"] = todo["RRULE"].to_ical().decode()
+    if _rank(todo) not in (0, 1, 9):  # 5 (medium), 2-4, 6-8: written back as they came
+        kept["priority"] = _rank(todo)
     if kept:
         rec["ical"] = kept
     return finish(rec)
+
+
+def _rank(todo: Any) -> int:
+    rank = int(todo.get("PRIORITY", 0))
+    if not 0 <= rank <= 9:
+        raise ValueError(f"PRIORITY {rank} is not 0-9")
+    return rank
 
 
 def _categories(todo: Any) -> list[str]:
@@ -273,7 +282,9 @@ def todo_of(task: Task) -> Any:
         todo.add("DESCRIPTION", task.description)
     status = "COMPLETED" if task.done else "IN-PROCESS" if task.start else "NEEDS-ACTION"
     todo.add("STATUS", status)
-    todo.add("PRIORITY", {1: 1, 2: 5, 3: 9}[task.priority])
+    rank = _rank_of(task)
+    if rank:
+        todo.add("PRIORITY", rank)
     for key, value in (("DUE", task.due), ("DTSTART", task.scheduled)):
         if value:
             todo.add(key, date.fromisoformat(value) if len(value) == 10 else instant(value))
@@ -317,6 +328,18 @@ def _rrule(task: Task) -> Any:
         return rrule if rule_in(rrule) == (task.recur, task.until) else None
     except ValueError:
         return None
+
+
+def _rank_of(task: Task) -> int:
+    """PRIORITY for the task: the one it came with while it means the same; else 1, none, 9.
+
+    A 2 is tasksafe's default: written as no priority (0), as Taskwarrior's export writes none.
+    """
+    kept = task.raw.get("ical")
+    given = kept.get("priority") if isinstance(kept, dict) else None
+    if isinstance(given, int) and 0 <= given <= 9 and priority_from_rank(given) == task.priority:
+        return given
+    return {1: 1, 2: 0, 3: 9}[task.priority]
 
 
 def _put_kept(todo: Any, kept: Any) -> None:

@@ -315,7 +315,7 @@ def test_an_icalendar_file_and_a_vdir_come_in_and_go_back(tmp_path: Path) -> Non
     assert t1["CREATED"].dt == datetime(2026, 11, 1, 9, tzinfo=UTC)
     assert t2["DUE"].dt == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
     assert t2["RRULE"]["FREQ"] == ["MONTHLY"] and t2["RRULE"]["UNTIL"] == [date(2027, 6, 1)]
-    assert str(t2["RELATED-TO"]) == "parent-1@example.com" and int(t2["PRIORITY"]) == 9
+    assert str(t2["RELATED-TO"]) == "parent-1@example.com" and int(t2["PRIORITY"]) == 7
     assert str(t3["STATUS"]) == "COMPLETED" and t3["COMPLETED"].dt == datetime(
         2026, 11, 30, 12, tzinfo=UTC
     )

@@ -152,3 +152,23 @@ def test_rrule_parts_tasksafe_does_not_follow_go_back_while_the_rule_is_the_same
 
     assert rrule_of(rec) == {"FREQ": ["MONTHLY"], "COUNT": [6], "BYMONTHDAY": [15]}
     assert rrule_of({**rec, "recur": "weekly"}) == {"FREQ": ["WEEKLY"]}  # changed here: ours
+
+
+@pytest.mark.parametrize(("given", "written"), [(None, None), (0, None), (5, 5), (7, 7), (2, 2)])
+def test_a_priority_goes_back_as_it_came(given: int | None, written: int | None) -> None:
+    props = {} if given is None else {"PRIORITY": given}
+    rec = read(calendar(todo(UID="p", SUMMARY="x", **props)), "ical").records[0]
+    back = Calendar.from_ical(write([Task.from_record({**rec, "id": 1})], "ical"))
+    value = back.walk("VTODO")[0].get("PRIORITY")
+    assert (None if value is None else int(value)) == written
+
+
+def test_a_priority_changed_here_is_written_1_none_or_9() -> None:
+    rec = read(calendar(todo(UID="p", SUMMARY="x", PRIORITY=5)), "ical").records[0]
+    for priority, written in ((1, 1), (3, 9)):
+        task = Task.from_record({**rec, "id": 1, "priority": priority})
+        assert (
+            int(Calendar.from_ical(write([task], "ical")).walk("VTODO")[0]["PRIORITY"]) == written
+        )
+    made_here = Task.from_record({"id": 1, "uuid": "h", "name": "x"})
+    assert "PRIORITY" not in Calendar.from_ical(write([made_here], "ical")).walk("VTODO")[0]

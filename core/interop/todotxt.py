@@ -179,11 +179,25 @@ def _adopt(rec: Record, old: Record, echo: Record) -> None:
     """The line is `old`: a field it says nothing new about keeps old's value."""
     rec["uuid"] = old["uuid"]
     for key in FIELDS:
-        if rec.get(key) == echo.get(key) or (key == "created" and rec.get(key) is None):
+        if rec.get(key) == echo.get(key) or _unsaid(rec, key):
             if key in old:
                 rec[key] = old[key]
             else:
                 rec.pop(key, None)
+
+
+def _unsaid(rec: Record, key: str) -> bool:
+    """A field the line cannot say: no creation date, or the priority of a done line (`todo.sh
+    do` drops the letter; only a `pri:` would carry it)."""
+    if key == "created":
+        return rec.get("created") is None
+    kept = rec.get("todotxt") or {}
+    return (
+        key == "priority"
+        and rec["status"] == "done"
+        and rec["priority"] == 2
+        and not kept.get("priority")
+    )
 
 
 def _free(uuid: str, taken: set[Any]) -> str:

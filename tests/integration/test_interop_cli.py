@@ -214,6 +214,7 @@ def test_a_todo_txt_from_todo_sh_comes_in_and_goes_back(todo_dir: Path, tmp_path
     todo(todo_dir, "do", "1")  # done in todo.txt: the same task, now done
     assert "0 new, 1 updated, 3 unchanged" in imported(data, todo_dir / "todo.txt", "--yes").stdout
     assert tasks_of(data)["Call Mom"]["status"] == "done"
+    assert tasks_of(data)["Call Mom"]["priority"] == 1  # todo.sh do dropped the (A): kept here
 
     back = tmp_path / "back"
     back.mkdir()

@@ -133,3 +133,11 @@ def test_a_line_first_imported_from_todo_txt_is_found_by_its_name_after_a_new_pr
     assert found.new == [] and found.updated == {first["uuid"]: {"project": "home"}}
     other = planned("2026-11-30 Buy bread\n", current)
     assert len(other.new) == 1
+
+
+def test_a_line_done_with_todo_sh_keeps_the_priority_it_dropped() -> None:
+    current = stored({"name": "Call Mom", "priority": 1})
+    found = planned("x 2026-12-02 2026-11-30 Call Mom", current)
+    assert found.updated == {"uuid-1": {"status": "done", "completed": "2026-12-02T00:00:00Z"}}
+    kept = planned("x 2026-12-02 2026-11-30 Call Mom pri:C", current)
+    assert kept.updated["uuid-1"]["priority"] == 3

@@ -56,7 +56,7 @@ class Context(Struct):
     environ: Mapping[str, str] = field(default_factory=os.environ.copy)
     # Draw a result now, before the command returns (`import` shows its plan, then asks); off
     # the UI (a test's Context) nothing is drawn.
-    show: Callable[[Any], None] = field(default=lambda result: None)
+    show: Callable[[Any], None] = lambda result: None
 
 
 Handler = Callable[[Context, argparse.Namespace], Any]

@@ -9,9 +9,10 @@ and iCalendar give instants: a due at local midnight becomes a date, as `task ad
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
+
+from msgspec import Struct, field
 
 from core.errors import AppError
 from core.model import (
@@ -41,8 +42,7 @@ class ReadError(AppError):
     """The input as a whole cannot be read (not the format, not UTF-8, empty): nothing imported."""
 
 
-@dataclass
-class Parsed:
+class Parsed(Struct):
     """A format's records (no ids yet) and, one line each, the records it could not take."""
 
     fmt: str

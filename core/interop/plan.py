@@ -6,15 +6,15 @@ A format without uuids (todo.txt) first gives its records the uuids of the tasks
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from core.interop.common import Parsed
 from core.model import Record
 
 
-@dataclass
-class Plan:
+class Plan(Struct):
     parsed: Parsed
     new: list[Record] = field(default_factory=list)
     updated: dict[str, dict[str, Any]] = field(default_factory=dict)  # uuid -> fields to set

@@ -1,7 +1,8 @@
-"""questionary forms: the task form (add, edit), the edit-conflict choice and the delete confirmation.
+"""The REPL's forms: the task form (add, edit; one screen, ui/task_form.py), the edit-conflict
+choice, the delete confirmation and the review of an `ai` proposal (questionary).
 
-questionary is imported when a form opens, not at startup: it costs ~95 ms (design.md).
-Every question uses `unsafe_ask`, so Ctrl-C reaches us and cancels the whole form.
+questionary and the task form are imported when a form opens, not at startup: questionary costs
+~95 ms (design.md). Every question uses `unsafe_ask`, so Ctrl-C reaches us and cancels the form.
 """
 
 from __future__ import annotations
@@ -10,15 +11,13 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from prompt_toolkit.completion import WordCompleter
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from core.dates import describe_due, parse_due
-from core.model import Task, check_name, is_iso_due
-from core.vocabulary import PRIORITY_LABELS, check_tags, clean_text
+from core.model import Task, is_iso_due
+from core.vocabulary import PRIORITY_LABELS, clean_text
 
 if TYPE_CHECKING:
     from core.ai.proposal import Proposal
@@ -43,23 +42,6 @@ def _short(text: str, width: int = 50) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def name_problem(text: str) -> bool | str:
-    """questionary validator: True, or why the name is refused."""
-    try:
-        check_name(text)
-    except ValueError as e:
-        return str(e)
-    return True
-
-
-def tags_problem(text: str) -> bool | str:
-    try:
-        check_tags(text.split())
-    except ValueError as e:
-        return str(e)
-    return True
-
-
 class QuestionaryForms:
     """The REPL's implementation of commands.registry.Forms."""
 
@@ -76,78 +58,15 @@ class QuestionaryForms:
     def task_form(
         self, initial: dict[str, Any] | None, known_tags: list[str]
     ) -> dict[str, Any] | None:
-        """Name, priority, tags, due, description; prefilled from `initial`; None on Ctrl-C."""
+        """Every field on one screen (ui/task_form.py), prefilled from `initial`; None: cancelled."""
+        from ui.task_form import TaskForm
+
         try:
-            return self._ask_task(initial or {}, known_tags)
+            return TaskForm(initial, known_tags, self.now).run()
         except KeyboardInterrupt:
             return None
         finally:
             self.after()
-
-    def _ask_task(self, initial: dict[str, Any], known_tags: list[str]) -> dict[str, Any]:
-        import questionary
-
-        name = questionary.text(
-            "name", default=initial.get("name", ""), validate=name_problem
-        ).unsafe_ask()
-        priority = questionary.select(
-            "priority",
-            choices=[questionary.Choice(f"{p} {n}", value=p) for p, n in PRIORITY_LABELS.items()],
-            default=initial.get("priority", 2),
-        ).unsafe_ask()
-        tags = questionary.text(
-            "tags",
-            default=" ".join(initial.get("tags", [])),
-            instruction="(space between tags; Tab completes)",
-            validate=tags_problem,
-            completer=WordCompleter(known_tags, WORD=True),
-            complete_while_typing=True,
-        ).unsafe_ask()
-        due = questionary.text(
-            "due",
-            default=initial.get("due") or "",
-            instruction="(tomorrow, fri 9am, in 3 days, 2026-12-01; empty: none)",
-            validate=lambda text: self._due_problem(text, initial.get("due")),
-            bottom_toolbar=lambda: self._due_preview(initial.get("due")),
-        ).unsafe_ask()
-        description = questionary.text(
-            "description", default=initial.get("description", "")
-        ).unsafe_ask()
-        return {
-            "name": name.strip(),
-            "priority": priority,
-            "tags": check_tags(tags.split()),
-            "due": self._due(due, initial.get("due")),
-            "description": description,
-        }
-
-    def _due(self, text: str, opened: str | None) -> str | None:
-        # The stored value comes back unchanged even when it is past or has seconds.
-        if text.strip() == (opened or ""):
-            return opened
-        return parse_due(text, self.now()) if text.strip() else None
-
-    def _due_preview(self, opened: str | None) -> str:
-        """What the due typed so far means, as the user types it."""
-        from prompt_toolkit.application import get_app
-
-        text = get_app().current_buffer.text
-        try:
-            due = self._due(text, opened)
-        except ValueError:
-            return " not a date yet"
-        if due is None:
-            return " no due date"
-        words, _ = describe_due(due, self.now())
-        weekday = date.fromisoformat(due[:10]).strftime("%a")
-        return f" due {weekday} {due.replace('T', ' ')} ({words})"
-
-    def _due_problem(self, text: str, opened: str | None) -> bool | str:
-        try:
-            self._due(text, opened)
-        except ValueError as e:
-            return str(e)
-        return True
 
     def resolve_conflict(
         self, task: Task, mine: dict[str, Any], theirs: dict[str, Any]

@@ -47,8 +47,8 @@ TEXT_FIELDS = ("name", "tags", "due", "description", "comment")
 FIELDS = ("name", "priority", "tags", "due", "description", "comment")
 MULTILINE = ("description", "comment")  # a stored description may hold new lines: all are shown
 LABEL_WIDTH = len("description") + 3  # "› description "
-HINT = "Tab ⇧Tab move · Ctrl-S save · Esc cancel"
-DUE_EXAMPLES = "tomorrow, fri 9am, in 3 days, 2026-12-01"
+HINT = "Tab ⇧Tab · Ctrl-S save · Esc cancel"
+DUE_EXAMPLES = "e.g. tomorrow, fri 9am"  # fits the 36 columns a field has at 50
 
 STYLE = Style.from_dict(
     {
@@ -77,7 +77,9 @@ def due_label(value: str, now: datetime) -> tuple[str, bool]:
     relative, _ = describe_due(value[:10], now)
     year = "" if day.year == wall_clock(now).year else f"{day.year}-"
     at = f" {value[11:16]}" if len(value) > 10 else ""
-    return f"{day:%a} {year}{day:%m-%d}{at} · {relative}", overdue
+    if relative == day.isoformat():  # too far away for "in 3 weeks": the date says it all
+        relative = "past" if overdue else ""
+    return f"{day:%a} {year}{day:%m-%d}{at}" + (f" · {relative}" if relative else ""), overdue
 
 
 class TagCompleter(Completer):
@@ -269,6 +271,7 @@ class TaskForm:
             complete_while_typing=field == "tags",
             style="class:field",
         )
+        area.buffer.cursor_position = len(area.text)  # at the end, as a prompt with a default
         area.buffer.on_text_changed += self._recheck
         return area
 

@@ -33,7 +33,7 @@ from prompt_toolkit.layout import (
     VSplit,
     Window,
 )
-from prompt_toolkit.layout.containers import Container
+from prompt_toolkit.layout.containers import AnyContainer, Container
 from prompt_toolkit.layout.dimension import Dimension
 from prompt_toolkit.layout.menus import CompletionsMenu
 from prompt_toolkit.styles import Style
@@ -158,6 +158,7 @@ class TaskForm:
         self.priority = PriorityChoice(int(self.initial.get("priority", DEFAULT_PRIORITY)))
         self.areas = {field: self._area(field, known_tags) for field in TEXT_FIELDS}
         self.widgets: dict[str, Any] = {**self.areas, "priority": self.priority}
+        self.order: list[Any] = []  # what Tab goes through: the fields, then Save and Cancel
         self.app: Application[dict[str, Any] | None] = Application(
             layout=Layout(self._layout(), focused_element=self.areas["name"]),
             key_bindings=self._keys(),
@@ -218,10 +219,10 @@ class TaskForm:
         layout = self.app.layout
         if layout.current_buffer is not None:
             layout.current_buffer.complete_state = None  # the menu belongs to the field left
-        if by > 0:
-            layout.focus_next()
-        else:
-            layout.focus_previous()
+        # Our own order, not layout.focus_next(): that one knows only the windows drawn so far,
+        # and keys typed ahead (a paste, fast fingers) arrive before the first drawing.
+        here = next((i for i, w in enumerate(self.order) if layout.has_focus(w)), 0)
+        layout.focus(self.order[(here + by) % len(self.order)])
 
     def _on_last_field(self) -> bool:
         return self.app.layout.has_focus(self.areas[FIELDS[-1]])
@@ -287,16 +288,11 @@ class TaskForm:
         for field in FIELDS:
             rows.append(VSplit([self._label(field), self.widgets[field]]))
             rows.append(self._note(field))
-        buttons = VSplit(
-            [
-                Window(width=LABEL_WIDTH),
-                Button("Save", handler=self.save, width=10),
-                Window(width=2),
-                Button("Cancel", handler=self.cancel, width=10),
-            ],
-            height=1,
-        )
-        rows.append(buttons)
+        save = Button("Save", handler=self.save, width=10)
+        cancel = Button("Cancel", handler=self.cancel, width=10)
+        self.order = [*(self.widgets[f] for f in FIELDS), save, cancel]
+        spaces: list[AnyContainer] = [Window(width=LABEL_WIDTH), save, Window(width=2), cancel]
+        rows.append(VSplit(spaces, height=1))
         body = HSplit(rows)
         menu = Float(xcursor=True, ycursor=True, content=CompletionsMenu(max_height=4))
         return FloatContainer(content=body, floats=[menu])

@@ -37,6 +37,7 @@ from ui.render import render, spinner
 from ui.render.ai import Spinner
 
 ENTER, DOWN, SPACE, CTRL_C, CTRL_U = "\r", "\x1b[B", " ", "\x03", "\x15"
+TAB, CTRL_S = "\t", "\x13"
 NOW = datetime(2026, 11, 25, 10, 0)  # a Wednesday
 MOM = ProposedTask("call mom", "about Sunday", 1, ("family",), "2026-12-01T18:00")
 MILK = ProposedTask("buy milk", tags=("errands",))
@@ -124,12 +125,12 @@ def test_edit_one_then_add_all_adds_the_edited_task(
 ) -> None:
     keys.send_text(DOWN + DOWN + ENTER)  # "edit one first"
     keys.send_text(DOWN + ENTER)  # the second task: buy milk
-    keys.send_text(CTRL_U + "buy oat milk" + ENTER)  # the task form, prefilled
-    keys.send_text(ENTER + ENTER)  # priority, tags: as proposed
-    keys.send_text("tomorrow" + ENTER + ENTER)  # due, description
+    keys.send_text(CTRL_U + "buy oat milk" + TAB)  # the task form, prefilled
+    keys.send_text(TAB + TAB)  # priority, tags: as proposed
+    keys.send_text("tomorrow" + CTRL_S)  # due; the form saves
     keys.send_text(ENTER)  # back at the question: add all
     chosen = review(forms)
-    edited = fields(MILK) | {"name": "buy oat milk", "due": "2026-11-26"}
+    edited = fields(MILK) | {"name": "buy oat milk", "due": "2026-11-26", "comment": ""}
     assert chosen == [fields(MOM), edited, fields(RENT)]
     assert "buy oat milk" in screen.getvalue()  # the table is shown again after the edit
 
@@ -157,10 +158,10 @@ def test_one_proposed_task_is_added_or_edited_without_a_pick_step(
     keys: PipeInput, forms: ReviewForms
 ) -> None:
     keys.send_text(DOWN + ENTER)  # "edit it first": no "which task?"
-    keys.send_text(CTRL_U + "call dad" + ENTER + ENTER + ENTER + ENTER + ENTER)
+    keys.send_text(CTRL_U + "call dad" + CTRL_S)
     keys.send_text(ENTER)  # add it
     chosen = review(forms, Proposal((MOM,), "offline parser"))
-    assert chosen == [fields(MOM) | {"name": "call dad"}]
+    assert chosen == [fields(MOM) | {"name": "call dad", "comment": ""}]
 
 
 # --- the handler ---

@@ -1,4 +1,4 @@
-"""The real program on a real pty (pexpect): two windows, Tab, Ctrl-C in a form, conflicts, quit.
+"""The real program on a real pty (pexpect): two windows, Tab, the task form, conflicts, quit.
 
 Every wait is an `expect` for text on the screen, with a timeout; none is a fixed sleep.
 """
@@ -12,16 +12,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 
 import pexpect
 import pytest
 
+from core.dates import parse_due
 from core.state import AppState
 from tests.helpers import MAIN, child_env, spawn_repl
 
 PROMPT = "tasksafe> "
-DOWN = "\x1b[B"
+DOWN, TAB, ESC, CTRL_C, CTRL_S = "\x1b[B", "\t", "\x1b", "\x03", "\x13"
 
 
 class Window:
@@ -83,9 +85,16 @@ class TmuxWindow:
     menu is not in the raw byte stream pexpect sees; tmux renders it.
     """
 
-    def __init__(self, path: Path, extra: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        extra: Mapping[str, str] | None = None,
+        columns: int = 120,
+        rows: int = 40,
+    ) -> None:
         self.socket = str(path.parent / "tmux.sock")
-        terminal = {"TERM": "xterm", "COLUMNS": "120", "LINES": "40", **(extra or {})}
+        size = {"COLUMNS": str(columns), "LINES": str(rows)}
+        terminal = {"TERM": "xterm", **size, **(extra or {})}
         env = child_env(path.parent, terminal)
         # tmux answers cursor-position requests as a real terminal does; without the answers
         # prompt_toolkit never shows the bottom toolbar.
@@ -95,9 +104,9 @@ class TmuxWindow:
             "new-session",
             "-d",
             "-x",
-            "120",
+            str(columns),
             "-y",
-            "40",
+            str(rows),
             shlex.join([*command, "--file", str(path)]),
         )
 
@@ -152,18 +161,56 @@ def test_the_idle_toolbar_says_when_another_window_saved(tasks_path: Path) -> No
         window.close()
 
 
-def test_ctrl_c_in_the_add_form_writes_nothing(windows: list[Window], tasks_path: Path) -> None:
+def test_add_alone_opens_the_form_tab_moves_between_fields_and_save_adds(
+    windows: list[Window], tasks_path: Path
+) -> None:
+    a = open_window(windows, tasks_path)
+    a.child.send("add\r")
+    a.child.expect_exact("new task")  # one screen with every field
+    a.child.send("Form task" + TAB + "1" + TAB + "home" + TAB + "in 3 days")
+    a.child.send(TAB + TAB + "from the form\r")  # description left empty; Enter on the last saves
+    a.child.expect_exact("saved")
+    a.prompt()
+    record = json.loads(tasks_path.read_text())["tasks"][0]
+    assert (record["name"], record["priority"], record["tags"]) == ("Form task", 1, ["home"])
+    assert record["due"] == parse_due("in 3 days", datetime.now())
+    assert (record["description"], record["comment"]) == ("", "from the form")
+
+
+@pytest.mark.parametrize("key", [ESC, CTRL_C], ids=["esc", "ctrl-c"])
+def test_esc_or_ctrl_c_in_the_add_form_writes_nothing(
+    key: str, windows: list[Window], tasks_path: Path
+) -> None:
     AppState(tasks_path).add_task("Existing")
     before = tasks_path.read_bytes()
     a = open_window(windows, tasks_path)
     a.child.send("add\r")
-    a.child.expect_exact("name")
-    a.child.send("Half a task\r")
-    a.child.expect_exact("priority")
-    a.child.sendcontrol("c")
+    a.child.expect_exact("new task")
+    a.child.send("Half a task" + TAB + TAB + "sometag" + key)
     a.child.expect_exact("cancelled; nothing was saved")
     a.prompt()
     assert tasks_path.read_bytes() == before
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_the_form_opens_inline_at_50_columns_with_the_due_preview_live(tasks_path: Path) -> None:
+    window = TmuxWindow(tasks_path, columns=50, rows=24)
+    try:
+        window.wait_for(PROMPT.strip())
+        window.tmux("send-keys", "add Kept on screen", "Enter")
+        window.wait_for("saved")
+        window.tmux("send-keys", "edit 1", "Enter")
+        window.wait_for("Cancel >")
+        window.tmux("send-keys", "Tab", "Tab", "Tab", "in 3 days")
+        screen = window.wait_for("· in 3 days")  # the preview follows the typing
+        assert "✓ added 1 Kept on screen" in screen  # inline: what was above is still there
+        for label in ("name        Kept on screen", "priority", "tags", "› due", "comment"):
+            assert label in screen
+        assert max(len(line) for line in screen.splitlines()) <= 50
+        window.tmux("send-keys", "Escape")
+        window.wait_for("cancelled; nothing was saved")
+    finally:
+        window.close()
 
 
 def test_edit_conflict_asks_and_keep_theirs_keeps_theirs(
@@ -174,10 +221,7 @@ def test_edit_conflict_asks_and_keep_theirs_keeps_theirs(
     a.child.send("edit 1\r")
     a.child.expect_exact("name")
     b.run("edit 1 --name 'Report from B'", "Report from B")
-    a.child.send("\x15Report from A\r")  # Ctrl-U clears the prefilled name
-    for question in ("priority", "tags", "due", "description"):
-        a.child.expect_exact(question)
-        a.child.send("\r")
+    a.child.send("\x15Report from A" + CTRL_S)  # Ctrl-U clears the prefilled name
     a.child.expect_exact("changed in another window")
     a.child.expect_exact("keep theirs")
     a.child.send(DOWN + "\r")

@@ -116,9 +116,7 @@ def test_ctrl_c_in_the_add_form_writes_nothing(
 
 
 def test_add_alone_opens_the_form(keys: PipeInput, screen: io.StringIO, tasks_path: Path) -> None:
-    run(
-        tasks_path, keys, screen, "add\r", "From the form\r", ENTER, "x y\r", ENTER, ENTER, "quit\r"
-    )
+    run(tasks_path, keys, screen, "add\r", "From the form\t\tx y", "\x13", "quit\r")  # Ctrl-S
     task = AppState(tasks_path).get(1)
     assert (task.name, task.tags) == ("From the form", ["x", "y"])
 

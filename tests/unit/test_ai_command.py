@@ -19,7 +19,7 @@ from prompt_toolkit.input import PipeInput
 from rich.console import Console
 
 from commands import Context, build_parser, dispatch
-from commands.ai import ProposalAdded, ProposalShown
+from commands.ai import Chosen, ProposalAdded, ProposalShown
 from commands.results import Message
 from core.ai import client as core_ai
 from core.ai.proposal import Proposal, ProposedTask
@@ -57,9 +57,7 @@ def fields(task: ProposedTask) -> dict[str, Any]:
 class ReviewForms(QuestionaryForms):
     """The REPL's forms with the delegating method the `Forms` protocol asks for."""
 
-    def review_proposal(
-        self, proposal: Proposal, known_tags: list[str]
-    ) -> list[dict[str, Any]] | None:
+    def review_proposal(self, proposal: Proposal, known_tags: list[str]) -> Chosen | None:
         return review_proposal(proposal, known_tags, self.task_form, self.console, self.now)
 
 
@@ -76,7 +74,10 @@ def no_remembered_mode() -> Iterator[None]:
 
 
 def review(forms: ReviewForms, proposal: Proposal = PROPOSAL) -> list[dict[str, Any]] | None:
-    return forms.review_proposal(proposal, ["family", "work"])
+    """The new tasks the review keeps (a proposal of new tasks only), or None."""
+    chosen = forms.review_proposal(proposal, ["family", "work"])
+    assert chosen is None or not chosen.changes
+    return None if chosen is None else chosen.adds
 
 
 def run_ai(ctx: Context, *words: str) -> Any:

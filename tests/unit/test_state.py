@@ -1302,6 +1302,6 @@ def test_apply_proposal_checks_each_change_as_an_edit_before_the_lock(tasks_path
 def test_apply_proposal_refuses_to_complete_a_task_with_open_subtasks(tasks_path: Path) -> None:
     state = proposal_file(tasks_path)
     state.add_task("buy oat milk", parent=1)
-    with pytest.raises(InvalidValueError, match="open subtasks .4.; nothing was applied"):
+    with pytest.raises(InvalidValueError, match=r"open subtasks \(4\); nothing was applied"):
         state.apply_proposal([], [TaskChange(1, complete=True)])
     assert on_disk(tasks_path, 1)["status"] == "pending"

@@ -247,11 +247,11 @@ SENTENCE = "I bought the milk and move the dentist to friday"
 
 
 def milk_and_dentist(path: Path) -> str:
-    """Two pending tasks, the dentist due the day after tomorrow; that due as the diff shows it."""
-    due = date.today() + timedelta(days=2)
+    """Two pending tasks, the dentist due the Monday after Friday; that due as the diff shows it."""
+    due = coming_friday() + timedelta(days=3)
     AppState(str(path)).add_task("buy milk")
     AppState(str(path)).add_task("dentist appointment", due=due.isoformat())
-    return f"{due:%a %m-%d}" if due.year == date.today().year else f"{due:%a %Y-%m-%d}"
+    return shown(due)
 
 
 def coming_friday() -> date:

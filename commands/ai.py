@@ -64,7 +64,8 @@ class ProposalAdded(TasksAdded, frozen=True):
 
 @command(
     "ai",
-    "turn free text into tasks (an AI model, or the offline parser); review before saving",
+    "turn free text into new tasks and changes to pending ones (an AI model, or the offline"
+    " parser); review before saving",
     arg(
         "text",
         nargs="+",

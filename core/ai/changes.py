@@ -49,6 +49,7 @@ _COMMON = """
 COMMON = FILLER | frozenset(_COMMON.split())
 MAX_SHOWN = 50  # pending tasks shown to the model: a small model's context is small
 _WORD = re.compile(r"[^\s,]+")
+_SUB = re.compile(r",|\b(?:and|then)\b", re.IGNORECASE)
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 _ID_REF = re.compile(r"(?:\btask\s*|\bid\s*|#)(\d{1,9})\b", re.IGNORECASE)
 
@@ -83,7 +84,7 @@ def read_changes(text: str, pending: Sequence[Task], now: datetime) -> ReadChang
     rest: list[str] = []
     pieces: list[str] = []
     unsure: set[int] = set()
-    for piece in split_tasks(text):
+    for piece in _pieces(text, pending, now):
         found = _read_piece(piece, pending, now)
         if isinstance(found, ProposedChange):
             changes.append(found)
@@ -100,6 +101,25 @@ def read_changes(text: str, pending: Sequence[Task], now: datetime) -> ReadChang
         tuple(pieces),
         frozenset(unsure),
     )
+
+
+def _pieces(text: str, pending: Sequence[Task], now: datetime) -> list[str]:
+    """The pieces of the text as quick-add splits them; one that is no change is split again at
+    `,`, `and` and `then` when every part of it is one: "move the dentist to friday, the report
+    is done" (quick-add splits only before a task verb). "done milk and eggs" stays whole: its
+    "eggs" alone is not a task."""
+    result = []
+    for piece in split_tasks(text):
+        parts = [p for p in _SUB.split(piece) if p.strip(" ,")]
+        if (
+            len(parts) > 1
+            and _read_piece(piece, pending, now) is None
+            and all(_read_piece(p, pending, now) is not None for p in parts)
+        ):
+            result += parts
+        else:
+            result.append(piece)
+    return result
 
 
 def _read_piece(

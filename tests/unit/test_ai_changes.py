@@ -158,3 +158,15 @@ def test_a_change_is_described_as_a_diff() -> None:
     )
     next_year = ProposedChange(5, "dentist appointment", due="2027-01-04", was=DENTIST)
     assert describe_change(next_year, NOW) == "due Wed 12-02 → Mon 2027-01-04"
+
+
+def test_a_piece_of_changes_only_is_split_at_commas_and_ands() -> None:
+    text = "I bought the milk, move the dentist to friday, the report is done and buy bread p1"
+    read = read_changes(text, PENDING, NOW)
+    assert read.changes == (
+        ProposedChange(3, "buy milk", complete=True),
+        ProposedChange(5, "dentist appointment", due="2026-12-04"),
+        ProposedChange(7, "write report", complete=True),
+    )
+    assert read.rest == "buy bread p1"
+    assert read_changes("done milk and eggs", PENDING, NOW).changes == ()  # "eggs" is no task

@@ -162,8 +162,10 @@ def _pick(review: _Review, now: datetime) -> Chosen:
     import questionary
 
     adds = len(review.drafts)
+    new = "add " if review.changes else ""  # beside changes, say which lines are new tasks
     choices = [
-        questionary.Choice(_label(i, d), i, checked=True) for i, d in enumerate(review.drafts)
+        questionary.Choice(_short(new + _label(i, d)), i, checked=True)
+        for i, d in enumerate(review.drafts)
     ]
     choices += [
         questionary.Choice(_change_label(c, now), adds + i, checked=True)
@@ -197,7 +199,8 @@ def _label(index: int, draft: Draft) -> str:
 
 
 def _change_label(change: ProposedChange, now: datetime) -> str:
-    return _short(f"{change.task_id} {_clean(change.name)}: {describe_change(change, now)}")
+    what = describe_change(change, now)
+    return _short(f"change {change.task_id} {_clean(change.name)}: {what}")
 
 
 def _clean(text: str) -> str:

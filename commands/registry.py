@@ -16,6 +16,7 @@ from core.model import Task
 from core.state import AppState
 
 if TYPE_CHECKING:
+    from commands.ai import Chosen
     from core.ai.proposal import Proposal
 
 
@@ -34,10 +35,9 @@ class Forms(Protocol):
         """For each field in `theirs` (changed in another window), pick a value; None cancels."""
         ...
 
-    def review_proposal(
-        self, proposal: Proposal, known_tags: list[str]
-    ) -> list[dict[str, Any]] | None:
-        """Show proposed tasks and let the user add all, pick, edit; the fields to add, or None."""
+    def review_proposal(self, proposal: Proposal, known_tags: list[str]) -> Chosen | None:
+        """Show proposed tasks and changes and let the user apply all, pick, edit, or update an
+        existing task instead of adding its near duplicate; what to apply, or None."""
         ...
 
 

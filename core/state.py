@@ -143,6 +143,46 @@ class DependencyCycleError(InvalidValueError):
     """A dependency (or parent) that would make a task wait for itself."""
 
 
+# What apply_proposal may change on a pending task: no status but done, and nothing that deletes.
+CHANGEABLE = ("name", "priority", "due")
+
+
+class TaskChange(Struct, frozen=True):
+    """One reviewed change to one pending task (issue 15): what `ai` proposed and the user kept.
+
+    `fields` are of CHANGEABLE; `expect` holds the values the review showed for them (another
+    window's change meanwhile refuses the whole proposal); `note` is a note to add. There is no
+    way to say "delete": the most a change can do is complete.
+    """
+
+    task_id: int
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    complete: bool = False
+    add_tags: Sequence[str] = ()
+    remove_tags: Sequence[str] = ()
+    note: str | None = None
+    expect: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Applied(Struct, frozen=True):
+    """What apply_proposal did: tasks added, tasks changed, and each next occurrence by uuid."""
+
+    added: list[Task]
+    changed: list[Task]
+    next: dict[str, Task] = field(default_factory=dict)
+
+
+class StaleChangeError(InvalidValueError):
+    """A proposed change to a task that is no longer what the review showed: nothing applied."""
+
+    def __init__(self, task_id: int, why: str) -> None:
+        super().__init__(
+            f"task {task_id} {why} since the proposal was made; nothing was applied"
+            " (run `ai` again to see the tasks as they are)"
+        )
+        self.task_id = task_id
+
+
 class Journal(Struct):
     """One transaction's working document, and each touched task's first and last record.
 
@@ -333,14 +373,39 @@ class AppState:
         # Before the lock: bad input never waits for or touches the file.
         checked = _check_new(items)
 
-        def mutate(j: Journal) -> list[Task]:
-            added = []
-            for item in checked:
-                rec = new_record(j.doc.allocate_id(), **_resolve_refs(j.doc, item))
-                j.doc.records.append(rec)
-                j.touch(rec["uuid"], None, rec)
-                added.append(Task.from_record(rec))
-            return added
+        return self.transact(label, lambda j: _add_checked(j, checked))
+
+    def apply_proposal(
+        self,
+        adds: Sequence[Mapping[str, Any]],
+        changes: Sequence[TaskChange],
+        label: str = "ai",
+    ) -> Applied:
+        """Add new tasks and change pending ones in one transaction and one undo step (issue 15).
+
+        Each change is checked as an edit is, before the lock; under it, its task must still be
+        pending with the values the review showed (`expect`), else StaleChangeError and nothing
+        is applied. Completing goes as `done` does: a recurring task's next occurrence is made,
+        open subtasks refuse it. Nothing here can delete a task.
+        """
+        checked = _check_new(adds)
+        edits = [_checked_task_change(c) for c in changes]
+
+        def mutate(j: Journal) -> Applied:
+            added = _add_checked(j, checked)
+            tasks = [_task_of(_pending_for_change(j.doc, c)) for c, _ in edits]
+            _refuse_open_subtasks(
+                j.doc, [t for t, (c, _) in zip(tasks, edits, strict=True) if c.complete]
+            )
+            changed, following = [], {}
+            for change, (fields, plus, minus) in edits:
+                task, after = _edit(j, _find(j.doc, change.task_id), fields, plus, minus)
+                if change.note is not None:
+                    task = _annotate(j, _find(j.doc, change.task_id), change.note)
+                changed.append(task)
+                if after is not None:
+                    following[task.uuid] = after
+            return Applied(added, changed, following)
 
         return self.transact(label, mutate)
 
@@ -483,13 +548,9 @@ class AppState:
         """Add a dated note; another window's note added meanwhile stays."""
         note = _check("annotations", [text])[0]
 
-        def mutate(j: Journal) -> Task:
-            rec = _find(j.doc, task_id)
-            _task_of(rec)
-            notes = list(rec.get("annotations") or [])
-            return _set(j, rec, {"annotations": [*notes, {"entry": utc_now(), "text": note}]})
-
-        return self.transact(f"annotate {task_id}", mutate)
+        return self.transact(
+            f"annotate {task_id}", lambda j: _annotate(j, _find(j.doc, task_id), note)
+        )
 
     def denotate(self, task_id: int, which: int | str) -> tuple[Task, Annotation]:
         """Remove one note: by number (1 is the oldest) or by its text or the unique start of it.
@@ -795,6 +856,67 @@ def _set(j: Journal, rec: Record, fields: Mapping[str, Any]) -> Task:
     _replace(j.doc, new, kept)
     j.touch(task.uuid, new, kept)
     return Task.from_record(kept)
+
+
+def _add_checked(j: Journal, checked: Sequence[Mapping[str, Any]]) -> list[Task]:
+    """Add new tasks from checked fields (`parent`/`depends` ids resolved under the lock)."""
+    added = []
+    for item in checked:
+        rec = new_record(j.doc.allocate_id(), **_resolve_refs(j.doc, item))
+        j.doc.records.append(rec)
+        j.touch(rec["uuid"], None, rec)
+        added.append(Task.from_record(rec))
+    return added
+
+
+def _annotate(j: Journal, rec: Record, note: str) -> Task:
+    """Add a dated note (checked already) to the notes on disk: another window's stay."""
+    _task_of(rec)
+    notes = list(rec.get("annotations") or [])
+    return _set(j, rec, {"annotations": [*notes, {"entry": utc_now(), "text": note}]})
+
+
+def _checked_task_change(
+    change: TaskChange,
+) -> tuple[TaskChange, tuple[dict[str, Any], list[str], list[str]]]:
+    """A proposed change checked as an edit is, before the lock: (it, its checked edit)."""
+    unknown = set(change.fields) - set(CHANGEABLE)
+    if unknown:
+        raise InvalidValueError(f"a proposed change cannot set {', '.join(sorted(unknown))}")
+    fields = {**change.fields, **({"status": "done"} if change.complete else {})}
+    checked = _checked_changes(fields, change.add_tags, change.remove_tags)
+    note = None if change.note is None else _check("annotations", [change.note])[0]
+    return replace(change, note=note), checked
+
+
+def _pending_for_change(doc: Document, change: TaskChange) -> Record:
+    """The record a change is for, still pending and as the review showed it; else refused."""
+    try:
+        rec = _find(doc, change.task_id)
+    except TaskNotFound:
+        raise StaleChangeError(change.task_id, "was deleted in another window") from None
+    task = _task_of(rec)
+    if not task.pending:
+        raise StaleChangeError(change.task_id, f"({task.name}) was completed in another window")
+    now = _field_values(rec)
+    moved = sorted(k for k, v in change.expect.items() if now.get(k) != v)
+    if moved:
+        raise StaleChangeError(
+            change.task_id, f"({task.name}) had its {', '.join(moved)} changed in another window"
+        )
+    return rec
+
+
+def _refuse_open_subtasks(doc: Document, completing: Sequence[Task]) -> None:
+    """As `done` refuses, but no --yes gets past it here: the subtasks need a look first."""
+    try:
+        _check_subtasks(doc, completing)
+    except OpenSubtasksError as e:
+        ids = ", ".join(str(t.id) for t in e.subtasks)
+        raise InvalidValueError(
+            f"task {e.task_id} has open subtasks ({ids}); nothing was applied: complete them"
+            f" first, or `done {e.task_id} --yes`"
+        ) from None
 
 
 def _add_new(

@@ -80,6 +80,20 @@ def tasks_answer(*tasks: dict[str, Any], **kwargs: Any) -> Canned:
     return chat(json.dumps({"tasks": list(tasks)}), **kwargs)
 
 
+def proposal_answer(
+    tasks: tuple[dict[str, Any], ...] = (), changes: tuple[dict[str, Any], ...] = (), **kwargs: Any
+) -> Canned:
+    """A chat completion whose content is `{"tasks": [...], "changes": [...]}` (issue 15)."""
+    return chat(json.dumps({"tasks": list(tasks), "changes": list(changes)}), **kwargs)
+
+
+def change(task_id: int, **fields: Any) -> dict[str, Any]:
+    """One change as the schema has it: every field, the given ones set."""
+    empty: dict[str, Any] = {"complete": False, "due": None, "due_text": None, "priority": None}
+    empty |= {"add_tags": [], "remove_tags": [], "name": None, "note": None}
+    return {"id": task_id, **empty, **fields}
+
+
 def error(
     status: int, message: str, *, type_: str = "invalid_request_error", **headers: str
 ) -> Canned:

@@ -252,7 +252,10 @@ def show(result: Any, environ: Mapping[str, str]) -> None:
     elif _is_script(result):
         sys.stdout.write(result.text)  # a completion script, exactly as generated
     elif isinstance(result, TasksAdded):
-        print("\n".join(str(t.id) for t in result.tasks))  # just the id: `id=$(tasksafe add ...)`
+        from ui.plain import added_lines  # just the id: `id=$(tasksafe add ...)`
+
+        lines = added_lines(result)
+        sys.stdout.write("".join(line + "\n" for line in lines))
     elif isinstance(result, TaskTable):
         from ui.plain import write_table  # no Rich: a single pass over the rows
 

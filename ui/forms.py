@@ -20,6 +20,7 @@ from core.model import Task, is_iso_due
 from core.vocabulary import PRIORITY_LABELS, clean_text
 
 if TYPE_CHECKING:
+    from commands.ai import Chosen
     from core.ai.proposal import Proposal
 
 FIELD_ORDER = ("name", "priority", "tags", "due", "description", "comment")
@@ -105,10 +106,8 @@ class QuestionaryForms:
             chosen[field] = mine[field] if answer == "mine" else theirs[field]
         return chosen
 
-    def review_proposal(
-        self, proposal: Proposal, known_tags: list[str]
-    ) -> list[dict[str, Any]] | None:
-        """The `ai` command's review of proposed tasks (ui/ai_review.py), editing with task_form."""
+    def review_proposal(self, proposal: Proposal, known_tags: list[str]) -> Chosen | None:
+        """The `ai` command's review of a proposal (ui/ai_review.py), editing with task_form."""
         from ui.ai_review import review_proposal  # the AI modules load only when AI is used
 
         return review_proposal(proposal, known_tags, self.task_form, self.console, self.now)

@@ -19,7 +19,7 @@ from typing import IO
 from msgspec import Struct
 from msgspec.structs import replace
 
-from commands.results import TaskTable
+from commands.results import TasksAdded, TaskTable
 from core.model import Task
 from core.vocabulary import clean_text
 
@@ -329,6 +329,18 @@ def _next(following: Task | None, colour: bool) -> str:
     from commands.words import day_label
 
     return _style(f" · next: {day_label(following.due)} (task {following.id})", "36", colour)
+
+
+def added_lines(result: TasksAdded) -> list[str]:
+    """The id of each task added, one a line; `ai` adds a line per change: `5 dentist: due …`.
+
+    Every line starts with the id of a task the command touched (`cut -d' ' -f1`).
+    """
+    lines = [str(t.id) for t in result.tasks]
+    for made in getattr(result, "changed", ()):
+        lines.append(f"{made.task_id} {shown(made.name)}: {shown(made.what)}")
+    lines += [f"{t.id} {shown(t.name)}: next occurrence" for t in getattr(result, "next", ())]
+    return lines
 
 
 def write_change(result: object, environ: Mapping[str, str]) -> bool:

@@ -14,11 +14,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.ai.proposal import ProposalError, ProposedTask, validate_proposed
+from core.ai.proposal import (
+    ProposalError,
+    ProposedChange,
+    ProposedTask,
+    validate_changes,
+    validate_proposed,
+)
+from core.model import Task
 from core.vocabulary import clean_text
 
 _THINK_END = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
@@ -61,9 +69,36 @@ def read_reply(body: bytes) -> Reply:
     )
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a model's answer proposes: new tasks, changes to pending ones, notes on what was
+    dropped, and the model the server says it served."""
+
+    tasks: tuple[ProposedTask, ...]
+    changes: tuple[ProposedChange, ...] = ()
+    notes: tuple[str, ...] = ()
+    served: str | None = None
+
+
 def tasks_from_answer(content: str, now: datetime) -> tuple[ProposedTask, ...]:
     """The validated tasks in a model's answer; ValueError says what is wrong with it."""
+    return _tasks_of(extract_json(content), now)
+
+
+def answer_from_content(content: str, now: datetime, shown: Mapping[int, Task]) -> Answer:
+    """New tasks (ValueError if they are wrong: a repair is asked) and changes to the tasks in
+    `shown` (each bad one dropped with a note) in a model's answer."""
     data = extract_json(content)
+    raw = data.get("changes") if isinstance(data, dict) else None
+    if raw is not None and "tasks" not in data:
+        tasks: tuple[ProposedTask, ...] = ()
+    else:
+        tasks = _tasks_of(data, now)
+    changes, notes = validate_changes(raw, shown, now)
+    return Answer(tasks, changes, notes)
+
+
+def _tasks_of(data: Any, now: datetime) -> tuple[ProposedTask, ...]:
     if isinstance(data, dict) and isinstance(data.get("tasks"), list):
         items = data["tasks"]
     elif isinstance(data, list):

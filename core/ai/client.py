@@ -30,6 +30,10 @@ Decisions (issue 4):
   (a 135M model wrote 3,249 tokens in 150 s, issue 15) is cut off early. A server that refuses
   those parameters (OpenAI's reasoning models want max_completion_tokens and the default
   temperature) is asked again without them.
+- With pending tasks (issue 15) the model also sees the most relevant of them
+  (core.ai.changes.candidates) and may answer with changes naming their ids; core.ai.changes
+  reads changes from the text itself (offline, and as the deterministic layer over a model),
+  and core.ai.combine.combine_changes keeps only the model's changes the text backs.
 - openai (400 ms to import, design.md) and pydantic are imported only when a model is asked.
 """
 
@@ -39,13 +43,21 @@ import json
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from core.ai.answer import NotAChatCompletion, Reply, one_line, read_reply, tasks_from_answer
-from core.ai.combine import combine
+from core.ai.answer import (
+    Answer,
+    NotAChatCompletion,
+    Reply,
+    answer_from_content,
+    one_line,
+    read_reply,
+)
+from core.ai.changes import ReadChanges, candidates, read_changes
+from core.ai.combine import adds_not_changes, combine, combine_changes
 from core.ai.prompt import (
     answer_schema,
     build_messages,
@@ -56,6 +68,7 @@ from core.ai.prompt import (
 from core.ai.proposal import Proposal, ProposalError, ProposedTask, past_due_notes
 from core.ai.quickadd import parse_quickadd
 from core.errors import AppError
+from core.model import Task
 
 if TYPE_CHECKING:
     from openai import APIStatusError, OpenAI
@@ -190,34 +203,42 @@ def propose_tasks(
     fallback: bool = True,
     modes: ModeCache = MODES_ACCEPTED,
     progress: Progress | None = None,
+    pending: Sequence[Task] = (),
 ) -> Proposal:
     """Propose tasks for text: from the model when one is configured, else from quick-add.
 
     With `progress`, the answer is streamed and progress(tokens so far, seconds) is called as
-    it comes (the spinner shows it: a small model on a CPU takes its time).
+    it comes (the spinner shows it: a small model on a CPU takes its time). With `pending`
+    (the pending tasks), changes to them are proposed too (issue 15).
     """
     now = _local(now)
     if not text.strip():
         raise ProposalError("there is nothing to add: describe a task or several", "name")
+    read = read_changes(text, pending, now) if pending else ReadChanges((), text)
     if not config.enabled:
         note = "no AI server is set up (OPENAI_API_KEY or OPENAI_BASE_URL): used the offline parser"
-        return _offline(text, now, note)
+        return _offline(text, now, note, read)
     try:
-        tasks, served = ask_model(text, config, now, modes, progress)
+        answer = ask_proposal(text, config, now, modes, progress, candidates(pending, text))
     except (AIUnavailableError, AIUnusableAnswerError) as exc:
         if not fallback:
             raise
         try:
-            return _offline(text, now, f"{exc}; used the offline parser instead")
+            return _offline(text, now, f"{exc}; used the offline parser instead", read)
         except ProposalError as offline:
             raise AIUnavailableError(
                 f"{exc}; the offline parser could not read it: {offline}"
             ) from None
-    source = f"{served or config.model} at {config.url}"  # what answered, not what was asked for
-    if not tasks:
-        return Proposal(tasks, source, ("the model proposed no tasks",))
-    tasks, notes = combine(tasks, text, now)  # what the user typed explicitly wins (issue 15)
-    return Proposal(tasks, source, notes + past_due_notes(tasks, now))
+    source = f"{answer.served or config.model} at {config.url}"  # what answered, not what was asked
+    changes, change_notes = combine_changes(answer.changes, read, text, now)
+    tasks, left_out = adds_not_changes(answer.tasks, changes, read)
+    said = answer.notes + change_notes + left_out + read.notes
+    if not tasks and not changes:
+        return Proposal(tasks, source, (*said, "the model proposed no tasks"))
+    # What the user typed explicitly wins (issue 15); the pieces read as changes are not tasks.
+    typed = read.rest if read.changes or read.notes else text
+    tasks, notes = combine(tasks, typed, now)
+    return Proposal(tasks, source, said + notes + past_due_notes(tasks, now), changes)
 
 
 def ask_model(
@@ -228,6 +249,20 @@ def ask_model(
     progress: Progress | None = None,
 ) -> tuple[tuple[ProposedTask, ...], str | None]:
     """Ask the model, walking down the modes the server refuses: the tasks and the model served."""
+    answer = ask_proposal(text, config, now, modes, progress)
+    return answer.tasks, answer.served
+
+
+def ask_proposal(
+    text: str,
+    config: AIConfig,
+    now: datetime,
+    modes: ModeCache = MODES_ACCEPTED,
+    progress: Progress | None = None,
+    shown: Sequence[Task] = (),
+) -> Answer:
+    """Ask the model, walking down the modes the server refuses; `shown` are the pending tasks
+    it may propose changes to (no others: a change naming another id is dropped)."""
     now = _local(now)
     if len(text) > MAX_INPUT:
         raise ProposalError(f"the text is {len(text)} characters; at most {MAX_INPUT}", "text")
@@ -245,7 +280,7 @@ def ask_model(
             if mode == "json_object" and refusals and not _SCHEMA.search(refusals[-1]):
                 continue  # json_object itself was refused, not the schema sent with it
             try:
-                return _ask_in_mode(client, config, mode, text, now, modes, progress)
+                return _ask_in_mode(client, config, mode, text, now, modes, progress, shown)
             except _ModeUnsupported as exc:
                 refusals.append(str(exc))
     raise AIConfigError(
@@ -261,20 +296,23 @@ def _ask_in_mode(
     now: datetime,
     modes: ModeCache,
     progress: Progress | None = None,
-) -> tuple[tuple[ProposedTask, ...], str | None]:
+    shown: Sequence[Task] = (),
+) -> Answer:
     """One question in one mode, and one repair request if the answer does not validate."""
-    messages = build_messages(text, now, mode)
-    budget = answer_budget(text)
-    reply = _complete(client, config, mode, messages, budget, progress)
+    messages = build_messages(text, now, mode, shown)
+    budget = answer_budget(text) + (64 * min(len(shown), 20) if shown else 0)
+    changes = bool(shown)
+    by_id = {t.id: t for t in shown}
+    reply = _complete(client, config, mode, messages, budget, progress, changes)
     modes.remember(config, mode)  # accepted, even if this answer turns out unusable
     try:
-        return tasks_from_answer(reply.content, now), reply.model
+        return replace(answer_from_content(reply.content, now, by_id), served=reply.model)
     except ValueError as problem:
         messages.append({"role": "assistant", "content": reply.content[:MAX_INPUT]})
-        messages.append({"role": "user", "content": repair_request(problem)})
-    reply = _complete(client, config, mode, messages, budget, progress)
+        messages.append({"role": "user", "content": repair_request(problem, changes)})
+    reply = _complete(client, config, mode, messages, budget, progress, changes)
     try:
-        return tasks_from_answer(reply.content, now), reply.model
+        return replace(answer_from_content(reply.content, now, by_id), served=reply.model)
     except ValueError as problem:
         raise AIUnusableAnswerError(
             f"the model's answer could not be used, even after a retry ({one_line(problem, 80)})"
@@ -294,17 +332,20 @@ def _complete(
     messages: list[ChatCompletionMessageParam],
     budget: int,
     progress: Progress | None = None,
+    changes: bool = False,
 ) -> Reply:
     """The assistant's reply to messages, retried within bounds; AIError or _ModeUnsupported."""
     sampling: dict[str, Any] = {"temperature": TEMPERATURE, "max_tokens": budget}
     try:
         body = _with_retries(
-            config, lambda: _send(client, config, mode, messages, sampling, progress), mode
+            config,
+            lambda: _send(client, config, mode, messages, sampling, progress, changes),
+            mode,
         )
     except _SamplingUnsupported:
         body = _with_retries(
             config,
-            lambda: _send(client, config, mode, messages, {}, progress),
+            lambda: _send(client, config, mode, messages, {}, progress, changes),
             mode,
             sampling=False,
         )
@@ -336,22 +377,23 @@ def _send(
     messages: list[ChatCompletionMessageParam],
     sampling: Mapping[str, Any],
     progress: Progress | None = None,
+    changes: bool = False,
 ) -> bytes:
     """POST one chat completion in `mode` and return the raw response body."""
     if progress is not None:
-        return _stream(client, config, mode, messages, sampling, progress)
+        return _stream(client, config, mode, messages, sampling, progress, changes)
     # Raw: core.ai.answer reads the body, because the SDK's parsing breaks on one that is not
     # an OpenAI answer.
     completions = client.chat.completions.with_raw_response
     if mode == "json_schema":
-        schema = proposal_schema()
+        schema = proposal_schema(changes)
         return completions.parse(
             model=config.model, messages=messages, response_format=schema, **sampling
         ).content
     if mode.startswith("json_object"):
         fmt: Any = {"type": "json_object"}
         if mode == "json_object_schema":
-            fmt["schema"] = answer_schema()
+            fmt["schema"] = answer_schema(changes)
         return completions.create(
             model=config.model, messages=messages, response_format=fmt, **sampling
         ).content
@@ -365,11 +407,12 @@ def _stream(
     messages: list[ChatCompletionMessageParam],
     sampling: Mapping[str, Any],
     progress: Progress,
+    changes: bool = False,
 ) -> bytes:
     """POST one streamed chat completion; the chunks put together as one completion's body."""
     request: dict[str, Any] = {"model": config.model, "messages": messages, **sampling}
     if mode != "text":
-        request["response_format"] = _format_param(mode)
+        request["response_format"] = _format_param(mode, changes)
     streaming = client.chat.completions.with_streaming_response
     with streaming.create(stream=True, **request) as response:
         if "text/event-stream" not in response.headers.get("content-type", ""):
@@ -388,13 +431,13 @@ def _stream(
             ) from None
 
 
-def _format_param(mode: str) -> dict[str, Any]:
+def _format_param(mode: str, changes: bool = False) -> dict[str, Any]:
     """The response_format of a mode, as sent in a streamed request."""
     if mode == "json_schema":
-        schema = {"name": "TaskProposal", "schema": strict_schema(), "strict": True}
+        schema = {"name": "TaskProposal", "schema": strict_schema(changes), "strict": True}
         return {"type": "json_schema", "json_schema": schema}
     if mode == "json_object_schema":
-        return {"type": "json_object", "schema": answer_schema()}
+        return {"type": "json_object", "schema": answer_schema(changes)}
     return {"type": "json_object"}
 
 
@@ -530,9 +573,22 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-def _offline(text: str, now: datetime, note: str) -> Proposal:
-    tasks = parse_quickadd(text, now)
-    return Proposal(tasks, OFFLINE_SOURCE, (note, *past_due_notes(tasks, now)))
+def _offline(text: str, now: datetime, note: str, read: ReadChanges) -> Proposal:
+    """The quick-add parser's tasks, and the changes read_changes read from the text."""
+    if not read.changes and not read.notes:
+        added = parse_quickadd(text, now)
+        return Proposal(added, OFFLINE_SOURCE, (note, *past_due_notes(added, now)))
+    tasks: tuple[ProposedTask, ...] = ()
+    unread: tuple[str, ...] = ()
+    if read.rest.strip():
+        try:
+            tasks = parse_quickadd(read.rest, now)
+        except ProposalError as exc:
+            if not read.changes:
+                raise
+            unread = (f"the rest was not read as new tasks: {exc}",)
+    notes = (note, *read.notes, *unread, *past_due_notes(tasks, now))
+    return Proposal(tasks, OFFLINE_SOURCE, notes, read.changes)
 
 
 def _local(now: datetime | None) -> datetime:

@@ -10,6 +10,9 @@ vocabulary `add` speaks) reads each piece of the text, and what it reads explici
 - a piece the model folded into another task's description (its words in no task's name) becomes
   a task of its own again;
 - a model's name that is the piece's text with the typed words left in loses them.
+Changes to pending tasks go the same way (combine_changes): a model's change must be backed by
+the user's text (core.ai.changes.unsupported), one on a task an ambiguous phrase could mean is
+dropped (a guess), and what read_changes reads from the text wins over the model's fields.
 Everything stays a proposal: the review shows the result and the notes.
 """
 
@@ -21,7 +24,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from core.ai.proposal import MAX_TASKS, ProposalError, ProposedTask, validate_proposed
+from core.ai.changes import ReadChanges, describe_change, terms, unsupported
+from core.ai.proposal import (
+    MAX_TASKS,
+    ProposalError,
+    ProposedChange,
+    ProposedTask,
+    validate_proposed,
+)
 from core.ai.quickadd import read_segment, split_tasks
 from core.dates import find_due, normalise_word, split_words
 from core.vocabulary import same_tag
@@ -173,16 +183,83 @@ def near_duplicates(
     tasks: Sequence[ProposedTask], pending: Sequence[tuple[int, str]]
 ) -> tuple[str, ...]:
     """A note for each proposed task whose name nearly matches a pending task's (id, name)."""
+    names = dict(pending)
+    return tuple(
+        f"task {index + 1} {tasks[index].name!r} is much like pending task {task_id}"
+        f" {names[task_id]!r}: change that one instead (edit {task_id})?"
+        for index, task_id in near_duplicate_pairs(tasks, pending)
+    )
+
+
+def near_duplicate_pairs(
+    tasks: Sequence[ProposedTask], pending: Sequence[tuple[int, str]]
+) -> tuple[tuple[int, int], ...]:
+    """(index in tasks, pending id) of each proposed task that nearly matches a pending one."""
     from difflib import SequenceMatcher
 
-    notes = []
-    for index, task in enumerate(tasks, 1):
+    pairs = []
+    for index, task in enumerate(tasks):
         name = task.name.casefold()
         for task_id, other in pending:
             if SequenceMatcher(None, name, other.casefold()).ratio() >= NEAR:
-                notes.append(
-                    f"task {index} {task.name!r} is much like pending task {task_id}"
-                    f" {other!r}: change that one instead (edit {task_id})?"
-                )
+                pairs.append((index, task_id))
                 break
-    return tuple(notes)
+    return tuple(pairs)
+
+
+def combine_changes(
+    model: Sequence[ProposedChange], read: ReadChanges, text: str, now: datetime
+) -> tuple[tuple[ProposedChange, ...], tuple[str, ...]]:
+    """The model's changes the text backs, with what read_changes read from it winning."""
+    kept: dict[int, ProposedChange] = {}
+    notes: list[str] = []
+    for change in model:
+        why = "your words could mean several tasks" if change.task_id in read.unsure else None
+        why = why or unsupported(change, text)
+        if why:
+            what = describe_change(change, now)
+            notes.append(f"the model's change of task {change.task_id} ({what}) dropped: {why}")
+        else:
+            kept[change.task_id] = change
+    for typed in read.changes:
+        theirs = kept.get(typed.task_id)
+        kept[typed.task_id], said = (typed, []) if theirs is None else _typed_wins(theirs, typed)
+        notes += [f"task {typed.task_id}: {note}" for note in said]
+    return tuple(kept.values()), tuple(notes)
+
+
+def _typed_wins(model: ProposedChange, typed: ProposedChange) -> tuple[ProposedChange, list[str]]:
+    """The model's change with the fields the user typed put in; what differed, said."""
+    notes = []
+    if typed.due is not None and model.due not in (None, typed.due):
+        notes.append(f"due {typed.due.replace('T', ' ')} as typed (the model said {model.due})")
+    if typed.priority is not None and model.priority not in (None, typed.priority):
+        notes.append(f"priority {typed.priority} as typed (the model said {model.priority})")
+    return replace(
+        model,
+        complete=model.complete or typed.complete,
+        due=typed.due if typed.due is not None else model.due,
+        priority=typed.priority if typed.priority is not None else model.priority,
+    ), notes
+
+
+def adds_not_changes(
+    tasks: Sequence[ProposedTask], changes: Sequence[ProposedChange], read: ReadChanges
+) -> tuple[tuple[ProposedTask, ...], tuple[str, ...]]:
+    """The model's new tasks without those that are a changed task again ("bought milk")."""
+    from difflib import SequenceMatcher
+
+    kept, notes = [], []
+    for number, task in enumerate(tasks, 1):
+        name, words = task.name.casefold(), terms(task.name)
+        twin = next(
+            (c for c in changes if SequenceMatcher(None, name, c.name.casefold()).ratio() >= NEAR),
+            None,
+        )
+        said = any(words and words <= terms(piece) for piece in read.pieces)
+        if twin is None and not said:
+            kept.append(task)
+            continue
+        instead = f"task {twin.task_id} {twin.name!r}" if twin else "a pending task"
+        notes.append(f"new task {number} {task.name!r} left out: your text changes {instead}")
+    return tuple(kept), tuple(notes)

@@ -9,13 +9,14 @@ into `add` mean.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.dates import describe_due, parse_due
+from core.dates import describe_due, find_due, parse_due, split_words
 from core.errors import InvalidValueError
+from core.model import Task
 from core.vocabulary import DEFAULT_PRIORITY, check_tag, clean_text, parse_priority
 
 MAX_TASKS = 20
@@ -49,12 +50,44 @@ class ProposedTask:
 
 
 @dataclass(frozen=True)
+class ProposedChange:
+    """One change to one pending task, for review; None/() means the field is left as it is.
+
+    There is no field for deleting: the most a change can do is complete (issue 15).
+    """
+
+    task_id: int
+    name: str  # the task's name now, for the review's diff
+    complete: bool = False
+    priority: int | None = None
+    due: str | None = None
+    rename: str | None = None
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    note: str | None = None
+    # The task as it was when proposed: the review's "before", and what apply expects on disk.
+    was: Task | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def empty(self) -> bool:
+        """Whether the change changes nothing."""
+        fields = (self.priority, self.due, self.rename, self.note)
+        return not (self.complete or self.add_tags or self.remove_tags) and fields == (None,) * 4
+
+
+@dataclass(frozen=True)
 class Proposal:
-    """The tasks proposed for one input, where they came from, and what the user should know."""
+    """The tasks proposed for one input, where they came from, and what the user should know.
+
+    `changes` are to pending tasks; `duplicates` pair a proposed task (its index in `tasks`)
+    with the pending task it nearly matches, for the review's "update the existing one instead".
+    """
 
     tasks: tuple[ProposedTask, ...]
     source: str  # "gpt-4o-mini at https://api.openai.com/v1" or "offline parser"
     notes: tuple[str, ...] = ()
+    changes: tuple[ProposedChange, ...] = ()
+    duplicates: tuple[tuple[int, Task], ...] = ()
 
 
 def validate_proposed(raw: Sequence[Any], now: datetime) -> tuple[ProposedTask, ...]:
@@ -88,7 +121,7 @@ def _due_text(value: Any) -> str | None:
     return text if 0 < len(text) <= 100 else None
 
 
-def _name(value: Any, index: int) -> str:
+def _name(value: Any, index: int | None) -> str:
     if not isinstance(value, str):
         raise ProposalError("name must be text", "name", index)
     name = " ".join(clean_text(value).split())
@@ -103,7 +136,7 @@ def _name(value: Any, index: int) -> str:
     return name
 
 
-def _description(value: Any, index: int) -> str:
+def _description(value: Any, index: int | None) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -118,7 +151,7 @@ def _description(value: Any, index: int) -> str:
     return description
 
 
-def _priority(value: Any, index: int) -> int:
+def _priority(value: Any, index: int | None) -> int:
     """What core.vocabulary reads as a priority; missing means normal."""
     if value is None:
         return DEFAULT_PRIORITY
@@ -128,7 +161,7 @@ def _priority(value: Any, index: int) -> int:
         raise ProposalError(str(exc), "priority", index) from None
 
 
-def _tags(value: Any, index: int) -> tuple[str, ...]:
+def _tags(value: Any, index: int | None) -> tuple[str, ...]:
     """Tags by core.vocabulary's rule, at most MAX_TAGS, each once; one text is one tag."""
     if value is None:
         return ()
@@ -148,7 +181,7 @@ def _tags(value: Any, index: int) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def _due(value: Any, index: int, now: datetime) -> str | None:
+def _due(value: Any, index: int | None, now: datetime) -> str | None:
     """A due within a year back and ten years ahead: a model's year typo must not get through."""
     if value is None or value == "":
         return None
@@ -176,3 +209,119 @@ def past_due_notes(tasks: Sequence[ProposedTask], now: datetime) -> tuple[str, .
         if task.due and describe_due(task.due, now)[1]:
             notes.append(f"task {index}: due {task.due.replace('T', ' ')} is in the past")
     return tuple(notes)
+
+
+# A model's words for deleting: never representable, so a change that says it is dropped whole.
+_DELETE_KEYS = ("delete", "deleted", "remove", "removed")
+_DELETE_WORDS = frozenset({"delete", "deleted", "remove", "removed", "purge", "drop"})
+_DONE_STATUS = frozenset({"done", "completed", "complete"})
+
+
+def validate_changes(
+    raw: Any, shown: Mapping[int, Task], now: datetime
+) -> tuple[tuple[ProposedChange, ...], tuple[str, ...]]:
+    """A model's changes to the pending tasks it was shown, checked field by field as an edit is.
+
+    Unlike new tasks, a bad change does not spoil the answer: it is dropped with a note, and so
+    is one naming a task the model was not shown, one that says delete, and one that changes
+    nothing. At most MAX_TASKS are read.
+    """
+    if raw is None:
+        return (), ()
+    if not isinstance(raw, list | tuple):
+        return (), (f"the model's changes are not a list ({type(raw).__name__}): ignored",)
+    changes: list[ProposedChange] = []
+    notes: list[str] = []
+    if len(raw) > MAX_TASKS:
+        notes.append(f"the model proposed {len(raw)} changes; only the first {MAX_TASKS} are read")
+    for number, item in enumerate(raw[:MAX_TASKS], 1):
+        change, note = _read_change(item, number, shown, now)
+        if change is not None and any(c.task_id == change.task_id for c in changes):
+            notes.append(f"change {number}: task {change.task_id} a second time: dropped")
+        elif change is not None:
+            changes.append(change)
+        notes += [note] if note else []
+    return tuple(changes), tuple(notes)
+
+
+def _read_change(
+    item: Any, number: int, shown: Mapping[int, Task], now: datetime
+) -> tuple[ProposedChange | None, str | None]:
+    if not isinstance(item, dict):
+        return None, f"change {number}: not an object: dropped"
+    task_id = _task_id(item.get("id"))
+    if task_id is None or task_id not in shown:
+        named = one_value(item.get("id"))
+        return None, (
+            f"change {number}: the model named task {named}, not one of the pending tasks"
+            " it was shown: dropped"
+        )
+    if _says_delete(item):
+        return (
+            None,
+            f"change {number}: the model asked to delete task {task_id}: `ai` never deletes; dropped",
+        )
+    task = shown[task_id]
+    try:
+        change = _change_fields(item, task, now)
+    except ProposalError as exc:
+        return None, f"change {number} (task {task_id}): {exc}: dropped"
+    if change.empty:
+        return None, f"change {number} (task {task_id}) changes nothing: dropped"
+    return change, None
+
+
+def _change_fields(item: Mapping[str, Any], task: Task, now: datetime) -> ProposedChange:
+    """The fields of one change that differ from the task, each checked as an edit is."""
+    status = item.get("status")
+    complete = item.get("complete") is True or (
+        isinstance(status, str) and status.lower() in _DONE_STATUS
+    )
+    due = _due(item.get("due"), None, now)
+    said = _due_text(item.get("due_text"))
+    if said:  # the model's words for the date, read by tasksafe's parser, win (as for adds)
+        try:
+            span = find_due(split_words(said), now)
+        except ValueError:
+            span = None
+        due = span.value if span is not None else due
+    priority = None if item.get("priority") is None else _priority(item.get("priority"), None)
+    rename = None if item.get("name") in (None, "") else _name(item.get("name"), None)
+    have = {t.casefold() for t in task.tags}
+    plus = tuple(t for t in _tags(item.get("add_tags"), None) if t.casefold() not in have)
+    minus = tuple(t for t in _tags(item.get("remove_tags"), None) if t.casefold() in have)
+    note = _description(item.get("note"), None) or None
+    return ProposedChange(
+        task.id,
+        task.name,
+        complete=complete,
+        priority=priority if priority != task.priority else None,
+        due=due if due != task.due else None,
+        rename=rename if rename != task.name else None,
+        add_tags=plus,
+        remove_tags=minus,
+        note=note,
+        was=task,
+    )
+
+
+def _task_id(value: Any) -> int | None:
+    """An id as a model writes it: 5 or "5" (a small model quotes numbers)."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value) < 10:
+        return int(value)
+    return None
+
+
+def _says_delete(item: Mapping[str, Any]) -> bool:
+    if any(item.get(key) for key in _DELETE_KEYS):
+        return True
+    words = (item.get(key) for key in ("action", "status", "op", "operation", "type"))
+    return any(isinstance(w, str) and w.strip().lower() in _DELETE_WORDS for w in words)
+
+
+def one_value(value: Any) -> str:
+    """A model's value in a note: short, one line, clean."""
+    text = " ".join(clean_text(repr(value)).split())
+    return text if len(text) <= 40 else text[:39] + "…"

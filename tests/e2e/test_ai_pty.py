@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ from core.state import AppState
 from tests.fake_openai_server import (
     Canned,
     FakeOpenAIServer,
+    change,
     openai_server_fixture,  # noqa: F401 (provides the openai_server fixture)
+    proposal_answer,
     tasks_answer,
 )
 from tests.helpers import spawn_repl
@@ -85,3 +88,34 @@ def wait_for(condition: Any, what: str, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.01)
+
+
+def test_a_change_is_reviewed_as_a_diff_applied_with_enter_and_undone(
+    repl: pexpect.spawn, openai_server: FakeOpenAIServer, tasks_path: Path
+) -> None:
+    # The REPL was started on an empty file; the tasks come from another window, as in life.
+    AppState(str(tasks_path)).add_task("buy milk")
+    friday = date.today() + timedelta(days=(4 - date.today().weekday()) % 7 or 7)
+    due = (friday + timedelta(days=3)).isoformat()  # never Friday itself
+    AppState(str(tasks_path)).add_task("dentist appointment", due=due)
+    moved = change(2, due=friday.isoformat(), due_text="friday")
+    openai_server.enqueue(proposal_answer(changes=(change(1, complete=True), moved)))
+    repl.send("ai I bought the milk and move the dentist to friday\r")
+    for text in ("proposed changes", "buy milk: done", "dentist appointment: due ", " → Fri "):
+        repl.expect_exact(text)
+    for text in ("apply these changes?", "apply all 2", "pick which to apply"):
+        repl.expect_exact(text)
+    repl.send("\r")  # apply all 2
+    repl.expect_exact("changed ")
+    repl.expect_exact("buy milk: done")
+    repl.expect_exact("dentist appointment: due")
+    repl.expect_exact(PROMPT)
+    milk, dentist = json.loads(tasks_path.read_bytes())["tasks"]
+    assert (milk["status"], dentist["due"]) == ("done", friday.isoformat())
+    (request,) = openai_server.requests
+    assert '{"id":1,"name":"buy milk"}' in request.json["messages"][1]["content"]
+    repl.send("undo\r")
+    repl.expect_exact("undid")
+    repl.expect_exact(PROMPT)
+    after = json.loads(tasks_path.read_bytes())["tasks"]
+    assert [(t["status"], t["due"]) for t in after] == [("pending", None), ("pending", due)]

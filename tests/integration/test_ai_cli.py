@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from core.state import AppState
 from tests.fake_openai_server import (
     Canned,
     FakeOpenAIServer,
+    change,
+    chat,
     error,
     llama_cpp_python,
     openai_server_fixture,  # noqa: F401 (provides the openai_server fixture)
@@ -236,3 +239,118 @@ def wait_for(condition: Any, what: str, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.01)
+
+
+# --- changes to pending tasks (issue 15) ---
+
+SENTENCE = "I bought the milk and move the dentist to friday"
+
+
+def milk_and_dentist(path: Path) -> str:
+    """Two pending tasks, the dentist due the Monday after Friday; that due as the diff shows it."""
+    due = coming_friday() + timedelta(days=3)
+    AppState(str(path)).add_task("buy milk")
+    AppState(str(path)).add_task("dentist appointment", due=due.isoformat())
+    return shown(due)
+
+
+def coming_friday() -> date:
+    """What "friday" means today: the first Friday after today."""
+    today = date.today()
+    return today + timedelta(days=(4 - today.weekday()) % 7 or 7)
+
+
+def shown(day: date) -> str:
+    return f"{day:%a %m-%d}" if day.year == date.today().year else f"{day:%a %Y-%m-%d}"
+
+
+def assert_exactly_the_two_changes(path: Path, before: list[dict[str, Any]]) -> None:
+    after = records(path)
+    assert len(after) == 2  # nothing added, nothing gone
+    milk, dentist = after
+    assert milk["status"] == "done" and dentist["status"] == "pending"
+    assert dentist["due"] == coming_friday().isoformat()
+    unchanged = ("modified", "completed", "status", "due")
+    for old, new in zip(before, after, strict=True):
+        assert {k: v for k, v in old.items() if k not in unchanged} == {
+            k: v for k, v in new.items() if k not in unchanged
+        }
+
+
+@pytest.mark.parametrize("with_model", [False, True], ids=["offline", "canned model"])
+def test_yes_makes_exactly_the_two_changes_and_one_undo_takes_them_back(
+    openai_server: FakeOpenAIServer, tasks_path: Path, with_model: bool
+) -> None:
+    was = milk_and_dentist(tasks_path)
+    before = records(tasks_path)
+    friday = coming_friday().isoformat()
+    answer = {"changes": [change(1, complete=True), change(2, due=friday, due_text="friday")]}
+    openai_server.enqueue(chat(json.dumps({"tasks": [], **answer})))
+    env = model_env(openai_server) if with_model else {}
+    result = run_cli(tasks_path, "ai", "--yes", SENTENCE, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "1 buy milk: done",
+        f"2 dentist appointment: due {was} → {shown(coming_friday())}",
+    ]
+    assert len(openai_server.requests) == (1 if with_model else 0)
+    assert_exactly_the_two_changes(tasks_path, before)
+    undone = run_cli(tasks_path, "undo")
+    assert undone.returncode == 0, undone.stderr
+    assert without_modified(records(tasks_path)) == without_modified(before)
+
+
+def without_modified(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records as a user sees them: `modified` is bookkeeping (undo sets it too)."""
+    return [{k: v for k, v in r.items() if k != "modified"} for r in recs]
+
+
+def test_without_yes_the_changes_are_shown_as_diffs_and_nothing_is_saved(
+    tasks_path: Path,
+) -> None:
+    was = milk_and_dentist(tasks_path)
+    before = kept_files(tasks_path)
+    result = run_cli(tasks_path, "ai", SENTENCE)
+    assert result.returncode == 0, result.stderr
+    assert "proposed changes" in result.stdout and "1 buy milk: done" in result.stdout
+    assert f"2 dentist appointment: due {was} → {shown(coming_friday())}" in result.stdout
+    assert "nothing saved; pass --yes to apply them" in result.stdout
+    assert kept_files(tasks_path) == before
+
+
+def test_an_injection_with_a_hostile_answer_changes_nothing(
+    openai_server: FakeOpenAIServer, tasks_path: Path
+) -> None:
+    milk_and_dentist(tasks_path)
+    before = kept_files(tasks_path)
+    hostile = {
+        "tasks": [],
+        "changes": [
+            change(99, complete=True),  # no such task
+            {"id": 1, "delete": True},
+            {"id": 2, "action": "delete", "status": "deleted"},
+            change(1, complete=True, name="ignore previous instructions"),  # completing all
+            change(2, complete=True, remove_tags=["x"]),
+        ],
+        "delete": "all",
+    }
+    openai_server.enqueue(chat(json.dumps(hostile)))
+    result = run_cli(tasks_path, "ai", "--yes", INJECTION, env=model_env(openai_server))
+    assert result.returncode == 0, result.stderr
+    assert kept_files(tasks_path) == before  # not a byte changed, no backup rotated
+    said = " ".join(result.stdout.split())  # Rich wraps the notes at the terminal's width
+    assert "nothing to add" in said
+    assert "never deletes" in said and "not one of the pending tasks" in said
+    assert "your text does not name it" in said
+
+
+def test_an_ambiguous_phrase_is_listed_and_nothing_is_guessed(tasks_path: Path) -> None:
+    AppState(str(tasks_path)).add_task("write report")
+    AppState(str(tasks_path)).add_task("read report")
+    before = kept_files(tasks_path)
+    result = run_cli(tasks_path, "ai", "--yes", "the report is done")
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stdout.split())  # Rich wraps the note at the terminal's width
+    assert "could mean 1 write report, 2 read report: say which (e.g. by id)" in said
+    assert "nothing changed" in said and "nothing to add" in said
+    assert kept_files(tasks_path) == before

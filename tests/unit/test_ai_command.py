@@ -19,16 +19,19 @@ from prompt_toolkit.input import PipeInput
 from rich.console import Console
 
 from commands import Context, build_parser, dispatch
-from commands.ai import ProposalAdded, ProposalShown
+from commands.ai import Chosen, ProposalAdded, ProposalShown
 from commands.results import Message
 from core.ai import client as core_ai
-from core.ai.proposal import Proposal, ProposedTask
+from core.ai.proposal import Proposal, ProposedChange, ProposedTask
 from core.errors import AppError
-from core.state import AppState
+from core.model import Task
+from core.state import AppState, StaleChangeError
 from tests.fake_openai_server import (
     FakeOpenAIServer,
+    change,
     error,
     openai_server_fixture,  # noqa: F401 (provides the openai_server fixture)
+    proposal_answer,
     tasks_answer,
 )
 from ui.ai_review import review_proposal
@@ -58,9 +61,7 @@ def fields(task: ProposedTask) -> dict[str, Any]:
 class ReviewForms(QuestionaryForms):
     """The REPL's forms with the delegating method the `Forms` protocol asks for."""
 
-    def review_proposal(
-        self, proposal: Proposal, known_tags: list[str]
-    ) -> list[dict[str, Any]] | None:
+    def review_proposal(self, proposal: Proposal, known_tags: list[str]) -> Chosen | None:
         return review_proposal(proposal, known_tags, self.task_form, self.console, self.now)
 
 
@@ -77,7 +78,10 @@ def no_remembered_mode() -> Iterator[None]:
 
 
 def review(forms: ReviewForms, proposal: Proposal = PROPOSAL) -> list[dict[str, Any]] | None:
-    return forms.review_proposal(proposal, ["family", "work"])
+    """The new tasks the review keeps (a proposal of new tasks only), or None."""
+    chosen = forms.review_proposal(proposal, ["family", "work"])
+    assert chosen is None or not chosen.changes
+    return None if chosen is None else chosen.adds
 
 
 def run_ai(ctx: Context, *words: str) -> Any:
@@ -351,3 +355,135 @@ def test_without_a_spinner_nothing_is_streamed(
     ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW)
     run_ai(ctx, "buy milk")
     assert not openai_server.requests[0].json.get("stream")
+
+
+# --- changes to pending tasks (issue 15) ---
+
+DENTIST = Task(id=5, uuid="u5", name="dentist appointment", due="2026-11-26")
+MILK_TASK = Task(id=3, uuid="u3", name="buy milk")
+MOVE = ProposedChange(5, "dentist appointment", due="2026-11-27", was=DENTIST)
+DONE = ProposedChange(3, "buy milk", complete=True, was=MILK_TASK)
+WITH_CHANGES = Proposal((MOM,), "test-model at http://127.0.0.1/v1", (), changes=(MOVE, DONE))
+
+
+def choose(forms: ReviewForms, proposal: Proposal) -> Chosen | None:
+    return forms.review_proposal(proposal, [])
+
+
+def test_changes_are_shown_as_diff_lines_and_apply_all_keeps_them(
+    keys: PipeInput, forms: ReviewForms, screen: io.StringIO
+) -> None:
+    keys.send_text(ENTER)
+    assert choose(forms, WITH_CHANGES) == Chosen([fields(MOM)], [MOVE, DONE])
+    shown = screen.getvalue()
+    assert "proposed changes" in shown and "call mom" in shown
+    assert "5 dentist appointment: due Thu 11-26 → Fri 11-27" in shown
+    assert "3 buy milk: done" in shown
+
+
+def test_pick_toggles_changes_as_it_does_new_tasks(keys: PipeInput, forms: ReviewForms) -> None:
+    keys.send_text(DOWN + ENTER)  # "pick which to apply"
+    keys.send_text(DOWN + DOWN + SPACE + ENTER)  # uncheck the third: buy milk's done
+    assert choose(forms, WITH_CHANGES) == Chosen([fields(MOM)], [MOVE])
+
+
+def test_cancel_changes_nothing(keys: PipeInput, forms: ReviewForms) -> None:
+    keys.send_text(DOWN + DOWN + DOWN + ENTER)  # apply all, pick, edit a new task, cancel
+    assert choose(forms, WITH_CHANGES) is None
+
+
+def test_a_near_duplicate_can_update_the_existing_task_instead(
+    keys: PipeInput, forms: ReviewForms, screen: io.StringIO
+) -> None:
+    twin = ProposedTask("buy milk", priority=1, tags=("errands",), due="2026-11-27")
+    proposal = Proposal((twin,), "offline parser", (), duplicates=((0, MILK_TASK),))
+    keys.send_text(DOWN + DOWN + ENTER)  # add it, edit it first, update 3 buy milk instead
+    keys.send_text(ENTER)  # apply it
+    chosen = choose(forms, proposal)
+    update = ProposedChange(3, "buy milk", priority=1, due="2026-11-27", add_tags=("errands",))
+    assert chosen == Chosen([], [update])
+    assert (
+        "3 buy milk: due none → Fri 11-27, priority normal → high, +#errands" in screen.getvalue()
+    )
+
+
+def changed_file(path: Path) -> AppState:
+    state = AppState(str(path))
+    state.add_task("buy milk")
+    state.add_task("dentist appointment", due="2026-11-26")
+    return state
+
+
+def test_the_repl_applies_reviewed_changes_from_the_model_in_one_undo_step(
+    keys: PipeInput,
+    forms: ReviewForms,
+    tasks_path: Path,
+    openai_server: FakeOpenAIServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    changed_file(tasks_path)
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    openai_server.enqueue(
+        proposal_answer(
+            tasks=(fields(MOM),),
+            changes=(change(1, complete=True), change(2, due="2026-11-27", due_text="friday")),
+        )
+    )
+    ctx = repl_context(tasks_path, forms)
+    before = [t.raw for t in ctx.state.tasks]
+    keys.send_text(ENTER)  # apply all 3
+    result = run_ai(ctx, "I bought the milk, move the dentist to friday, call mom")
+    assert isinstance(result, ProposalAdded)
+    assert [t.name for t in result.tasks] == ["call mom"]
+    assert [(m.task_id, m.what) for m in result.changed] == [
+        (1, "done"),
+        (2, "due Thu 11-26 → Fri 11-27"),
+    ]
+    after = {t.id: t for t in AppState(str(tasks_path)).tasks}
+    assert (after[1].status, after[2].due, after[3].name) == ("done", "2026-11-27", "call mom")
+    ctx.state.undo()
+    assert [t.raw for t in AppState(str(tasks_path)).tasks] == before
+
+
+def test_yes_applies_the_changes_read_offline(tasks_path: Path) -> None:
+    changed_file(tasks_path)
+    ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW)
+    result = run_ai(ctx, "I bought the milk and move the dentist to friday", "--yes")
+    assert isinstance(result, ProposalAdded) and result.tasks == []
+    assert [m.task_id for m in result.changed] == [1, 2]
+    after = {t.id: t for t in AppState(str(tasks_path)).tasks}
+    assert (after[1].status, after[2].due) == ("done", "2026-11-27")
+
+
+def test_without_yes_changes_are_shown_and_nothing_is_saved(tasks_path: Path) -> None:
+    changed_file(tasks_path)
+    before = tasks_path.read_bytes()
+    ctx = Context(AppState(str(tasks_path)), lambda q, t: False, now=lambda: NOW)
+    result = run_ai(ctx, "done milk")
+    assert isinstance(result, ProposalShown)
+    assert result.hint == "nothing saved; pass --yes to apply them"
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    render(result, console)
+    assert "1 buy milk: done" in console.file.getvalue()  # type: ignore[attr-defined]
+    assert tasks_path.read_bytes() == before
+
+
+def test_a_task_changed_in_another_window_meanwhile_refuses_the_whole_proposal(
+    keys: PipeInput, forms: ReviewForms, tasks_path: Path
+) -> None:
+    changed_file(tasks_path)
+    ctx = repl_context(tasks_path, forms)
+
+    def elsewhere(initial: Any, known: list[str]) -> Any:
+        AppState(str(tasks_path)).complete(2)  # while the review is open
+        return initial
+
+    forms.task_form = elsewhere  # type: ignore[method-assign]
+    keys.send_text(DOWN + DOWN + ENTER + ENTER)  # edit the new task (another window acts)
+    with pytest.raises(StaleChangeError, match=r"task 2 \(dentist appointment\) was completed"):
+        run_ai(ctx, "done milk; move dentist to fri; call mom")
+    tasks = AppState(str(tasks_path)).tasks
+    assert [(t.name, t.status, t.due) for t in tasks] == [
+        ("buy milk", "pending", None),  # nothing of the proposal was applied
+        ("dentist appointment", "done", "2026-11-26"),  # what the other window did
+    ]

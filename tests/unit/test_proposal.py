@@ -7,8 +7,15 @@ from typing import Any
 
 import pytest
 
-from core.ai.proposal import ProposalError, ProposedTask, validate_proposed
+from core.ai.proposal import (
+    ProposalError,
+    ProposedChange,
+    ProposedTask,
+    validate_changes,
+    validate_proposed,
+)
 from core.errors import AppError
+from core.model import Task
 
 NOW = datetime(2026, 12, 31, 10, 30)
 
@@ -106,3 +113,75 @@ def test_proposal_errors_are_user_errors_and_value_errors() -> None:
     with pytest.raises(ProposalError) as caught:
         validate_proposed([{"name": ""}], NOW)
     assert isinstance(caught.value, AppError) and isinstance(caught.value, ValueError)
+
+
+# --- changes to pending tasks (issue 15) ---
+
+SHOWN = {
+    3: Task(id=3, uuid="u3", name="buy milk", tags=["errands"]),
+    5: Task(id=5, uuid="u5", name="dentist appointment", due="2027-01-04", priority=1),
+}
+
+
+def test_a_change_is_read_field_by_field_and_only_what_differs_is_kept() -> None:
+    raw = [
+        {
+            "id": "3",  # a small model quotes numbers
+            "complete": True,
+            "priority": "high",
+            "add_tags": ["#Errands", "shop"],  # errands is there already
+            "remove_tags": ["errands", "nothere"],
+            "name": "buy oat milk",
+            "note": " skimmed \x1b[2J",
+        },
+        {"id": 5, "due": "2027-01-04", "due_text": "friday", "priority": 1},
+    ]
+    changes, notes = validate_changes(raw, SHOWN, NOW)
+    assert notes == ()
+    assert changes == (
+        ProposedChange(
+            3,
+            "buy milk",
+            complete=True,
+            priority=1,
+            rename="buy oat milk",
+            add_tags=("shop",),
+            remove_tags=("errands",),
+            note="skimmed",
+        ),
+        ProposedChange(5, "dentist appointment", due="2027-01-01"),  # friday read by tasksafe
+    )
+    assert changes[0].was is SHOWN[3]
+
+
+@pytest.mark.parametrize(
+    ("item", "note"),
+    [
+        ({"id": 4, "complete": True}, "named task 4, not one of the pending tasks it was shown"),
+        ({"id": True, "complete": True}, "named task True"),
+        ({"complete": True}, "named task None"),
+        ({"id": 3, "delete": True}, "asked to delete task 3: `ai` never deletes; dropped"),
+        ({"id": 3, "status": "Deleted"}, "asked to delete task 3"),
+        ({"id": 3, "action": "remove"}, "asked to delete task 3"),
+        ({"id": 3, "priority": 9}, "change 1 (task 3): priority"),
+        ({"id": 3, "due": "2099-01-01"}, "change 1 (task 3): due 2099-01-01 is out of range"),
+        ({"id": 3, "add_tags": ["two words"]}, "change 1 (task 3): "),
+        ({"id": 5, "priority": 1, "due": "2027-01-04"}, "changes nothing: dropped"),
+        ("complete 3", "change 1: not an object: dropped"),
+    ],
+)
+def test_a_bad_change_is_dropped_with_a_note(item: Any, note: str) -> None:
+    changes, notes = validate_changes([item], SHOWN, NOW)
+    assert changes == () and len(notes) == 1 and note in notes[0]
+
+
+def test_a_task_changed_twice_and_too_many_changes_are_noted() -> None:
+    raw = [{"id": 3, "complete": True}, {"id": 3, "priority": 1}]
+    changes, notes = validate_changes(raw, SHOWN, NOW)
+    assert len(changes) == 1 and notes == ("change 2: task 3 a second time: dropped",)
+    many = [{"id": 3, "complete": True}] * 25
+    assert "only the first 20 are read" in validate_changes(many, SHOWN, NOW)[1][0]
+    assert validate_changes("all", SHOWN, NOW) == (
+        (),
+        ("the model's changes are not a list (str): ignored",),
+    )

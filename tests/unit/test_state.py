@@ -22,7 +22,14 @@ from core.errors import (
     TaskNotFound,
 )
 from core.events import Event, InvalidRecords
-from core.state import AppState, Changes, DependencyCycleError, OpenSubtasksError
+from core.state import (
+    AppState,
+    Changes,
+    DependencyCycleError,
+    OpenSubtasksError,
+    StaleChangeError,
+    TaskChange,
+)
 from core.storage.fsops import FileOps
 
 UTC_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -1190,3 +1197,111 @@ def test_tags_removed_or_added_match_without_case(tasks_path: Path) -> None:
     state = AppState(tasks_path)
     state.add_task("x", tags=["Work", "home"])
     assert state.update_task(1, add_tags=["work"], remove_tags=["HOME"]).tags == ["Work"]
+
+
+# --- apply_proposal: what `ai` proposed and the user kept, as one step (issue 15) ---
+
+
+def proposal_file(path: Path) -> AppState:
+    state = window(path)
+    state.add_task("buy milk", tags=["errands"])
+    state.add_task("dentist appointment", due="2026-12-02")
+    state.add_task("water plants", due="2026-12-01", recur="weekly")
+    return window(path)
+
+
+def test_apply_proposal_adds_and_changes_in_one_step_that_one_undo_takes_back(
+    tasks_path: Path,
+) -> None:
+    state = proposal_file(tasks_path)
+    before = records(tasks_path)
+    step = state.snapshot.doc.step
+    applied = state.apply_proposal(
+        [{"name": "call mom", "priority": 1}],
+        [
+            TaskChange(1, complete=True),
+            TaskChange(2, {"due": "2026-12-04", "priority": 1}, expect={"due": "2026-12-02"}),
+            TaskChange(3, {"name": "water the plants"}, add_tags=["home"], note="the big one"),
+        ],
+    )
+    assert [t.name for t in applied.added] == ["call mom"]
+    assert [t.id for t in applied.changed] == [1, 2, 3]
+    assert on_disk(tasks_path, 1)["status"] == "done"
+    assert (on_disk(tasks_path, 2)["due"], on_disk(tasks_path, 2)["priority"]) == ("2026-12-04", 1)
+    rec = on_disk(tasks_path, 3)
+    assert (rec["name"], rec["tags"]) == ("water the plants", ["home"])
+    assert [n["text"] for n in rec["annotations"]] == ["the big one"]
+    assert window(tasks_path).snapshot.doc.step == step + 1  # one step, one history entry
+    state.undo()
+    assert records(tasks_path) == before
+
+
+def test_apply_proposal_completing_a_recurring_task_makes_its_next_occurrence_once(
+    tasks_path: Path,
+) -> None:
+    state = proposal_file(tasks_path)
+    applied = state.apply_proposal([], [TaskChange(3, complete=True)])
+    (following,) = applied.next.values()
+    assert (following.name, following.due, following.pending) == (
+        "water plants",
+        "2026-12-08",
+        True,
+    )
+    assert len([r for r in records(tasks_path) if r["name"] == "water plants"]) == 2
+    state.undo()
+    assert len([r for r in records(tasks_path) if r["name"] == "water plants"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("elsewhere", "words"),
+    [
+        (lambda s: s.complete(1), "task 1 (buy milk) was completed in another window"),
+        (lambda s: s.delete(1), "task 1 was deleted in another window"),
+        (
+            lambda s: s.update_task(1, due="2026-12-24"),
+            "task 1 (buy milk) had its due changed in another window",
+        ),
+    ],
+)
+def test_a_stale_change_is_one_line_and_nothing_is_applied(
+    tasks_path: Path, elsewhere: Any, words: str
+) -> None:
+    state = proposal_file(tasks_path)
+    _ = state.tasks  # the review saw them so
+    elsewhere(window(tasks_path))
+    before = tasks_path.read_bytes()
+    with pytest.raises(StaleChangeError) as caught:
+        state.apply_proposal(
+            [{"name": "call mom"}],
+            [
+                TaskChange(2, {"priority": 1}),
+                TaskChange(1, {"due": "2026-12-05"}, expect={"due": None}),
+            ],
+        )
+    assert words in str(caught.value) and "nothing was applied" in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert tasks_path.read_bytes() == before
+
+
+def test_apply_proposal_checks_each_change_as_an_edit_before_the_lock(tasks_path: Path) -> None:
+    state = proposal_file(tasks_path)
+    before = tasks_path.read_bytes()
+    for bad in (
+        TaskChange(1, {"priority": 7}),
+        TaskChange(1, {"due": "someday soon"}),
+        TaskChange(1, {"status": "deleted"}),
+        TaskChange(1, add_tags=["two words"]),
+        TaskChange(1, note="   "),
+        TaskChange(99, complete=True),
+    ):
+        with pytest.raises(AppError):
+            state.apply_proposal([{"name": "call mom"}], [bad])
+    assert tasks_path.read_bytes() == before
+
+
+def test_apply_proposal_refuses_to_complete_a_task_with_open_subtasks(tasks_path: Path) -> None:
+    state = proposal_file(tasks_path)
+    state.add_task("buy oat milk", parent=1)
+    with pytest.raises(InvalidValueError, match=r"open subtasks \(4\); nothing was applied"):
+        state.apply_proposal([], [TaskChange(1, complete=True)])
+    assert on_disk(tasks_path, 1)["status"] == "pending"

@@ -7,13 +7,14 @@ anything is drawn.
 """
 
 from ui.render import admin, ai, detail, history, interop, session, setup, sync, tasks
-from ui.render.ai import proposal_source, proposal_table, spinner
+from ui.render.ai import change_lines, proposal_source, proposal_table, spinner
 from ui.render.base import console_for, data, render
 from ui.render.tasks import render_tasks_to_go
 
 __all__ = [
     "admin",
     "ai",
+    "change_lines",
     "console_for",
     "data",
     "detail",

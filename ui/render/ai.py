@@ -1,4 +1,5 @@
-"""Rich rendering of the `ai` command: the proposal table, its source and notes, what was added."""
+"""Rich rendering of the `ai` command: the proposal table, the changes as diff lines, the source
+and notes, what was added and changed."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
-from commands.ai import ProposalAdded, ProposalShown, proposed_fields
+from commands.ai import ChangeMade, ProposalAdded, ProposalShown, proposed_fields
 from commands.results import TasksAdded
-from core.ai.proposal import Proposal
+from core.ai.proposal import Proposal, ProposedChange
 from ui.render.base import data, priority_text, render
 
 
@@ -38,6 +39,23 @@ def proposal_table(drafts: Sequence[Mapping[str, Any]], now: datetime) -> Table:
             data(draft.get("description", "")),
         )
     return table
+
+
+def change_lines(changes: Sequence[ProposedChange], now: datetime) -> Text:
+    """`proposed changes` and one diff line each: `5 dentist appointment: due Wed 12-02 → Fri 12-04`."""
+    from core.ai.changes import describe_change
+
+    text = Text("proposed changes", style="bold")
+    for change in changes:
+        text += Text("\n  ") + change_line(
+            change.task_id, change.name, describe_change(change, now)
+        )
+    return text
+
+
+def change_line(task_id: int, name: str, what: str) -> Text:
+    """One change: the id in bold, the task's name and what changes, as data."""
+    return Text(str(task_id), style="bold") + Text(" ") + data(name) + Text(": ") + data(what)
 
 
 def due_cell(due: str | None, now: datetime) -> Text:
@@ -92,9 +110,12 @@ def spinner(console: Console, message: str) -> AbstractContextManager[object]:
 
 @render.register
 def _(result: ProposalShown, console: Console) -> None:
+    now = datetime.now()
     if result.proposal.tasks:
         drafts = [proposed_fields(t) for t in result.proposal.tasks]
-        console.print(proposal_table(drafts, datetime.now()))
+        console.print(proposal_table(drafts, now))
+    if result.proposal.changes:
+        console.print(change_lines(result.proposal.changes, now))
     console.print(proposal_source(result.proposal))
     console.print(Text(result.hint, style="yellow"))
 
@@ -103,4 +124,13 @@ def _(result: ProposalShown, console: Console) -> None:
 def _(result: ProposalAdded, console: Console) -> None:
     for note in result.notes:
         console.print(note_text(note))
-    render.dispatch(TasksAdded)(result, console)  # registered by ui/render/tasks.py
+    if result.tasks:
+        render.dispatch(TasksAdded)(result, console)  # registered by ui/render/tasks.py
+    for made in result.changed:
+        console.print(Text("✓ changed ", style="green") + _made(made))
+    for task in result.next:
+        console.print(Text(f"  next occurrence: {task.id} ", style="dim") + data(task.name))
+
+
+def _made(made: ChangeMade) -> Text:
+    return change_line(made.task_id, made.name, made.what)

@@ -22,6 +22,7 @@ from commands.admin_results import (
     SalvageReport,
     Stats,
 )
+from commands.options import EVERY
 from commands.registry import Context, arg, command
 from commands.results import JsonOutput, Message, TaskTable
 from core.errors import AppError, StorageError, UsageError
@@ -72,6 +73,7 @@ def redo(ctx: Context, args: argparse.Namespace) -> Any:
     "find tasks whose name, description, comment or tags contain TEXT (done ones too)",
     arg("text", nargs="+", metavar="TEXT", help="words to look for, as one phrase"),
     arg("--json", action="store_true", help="print the records exactly as stored, as JSON"),
+    EVERY,
     aliases=("find",),
 )
 def search(ctx: Context, args: argparse.Namespace) -> Any:
@@ -81,7 +83,8 @@ def search(ctx: Context, args: argparse.Namespace) -> Any:
     if args.json:
         return JsonOutput([t.raw for t in found])
     done = sum(t.done for t in everything)
-    return TaskTable(found, f"search: {text}", len(everything) - done, done)
+    again = ("search", *args.text)
+    return TaskTable(found, f"search: {text}", len(everything) - done, done, args.every, again=again)
 
 
 # --- backups and restore ---

@@ -56,17 +56,19 @@ class EntryAdded(TasksAdded, frozen=True):
 
 
 class TaskTable(Struct, frozen=True):
-    """Rows of `list` or `next`; `blocked` (uuids) and `now` are for the markers, `urgency`
-    (by uuid) adds its column."""
+    """Rows of `list`, `next` or `search`; `blocked` (uuids) and `now` are for the markers,
+    `urgency` (by uuid) adds its column; `again` is the command that lists these rows again
+    (`list +home --sort due`), for the hint when a screenful cuts them."""
 
     tasks: list[Task]
     title: str = "tasks"
     total_pending: int = 0
     total_done: int = 0
-    show_all: bool = False  # --all: no screenful limit
+    show_all: bool = False  # --all or --every: no screenful limit
     blocked: frozenset[str] = frozenset()
     urgency: Mapping[str, float] | None = None
     now: datetime | None = None
+    again: tuple[str, ...] = ()
 
 
 class TaskDetail(Struct, frozen=True):

@@ -13,6 +13,7 @@ from msgspec.structs import replace
 
 from commands import filters
 from commands.filters import SORT_ORDERS
+from commands.options import EVERY
 from commands.registry import Context, arg, command, flatten_ids, parse_ids, task_id
 from commands.results import (
     Annotated,
@@ -165,6 +166,7 @@ def subtask(ctx: Context, args: argparse.Namespace) -> Any:
     arg("--tag", help="only tasks with this tag"),
     arg("--priority", type=priority, help="only tasks of this priority"),
     arg("--sort", choices=SORT_ORDERS, default="priority", help="the order (default: priority)"),
+    EVERY,
     JSON,
     aliases=("ls",),
     dash_words=True,
@@ -177,13 +179,19 @@ def list_tasks(ctx: Context, args: argparse.Namespace) -> Any:
         return JsonOutput([t.raw for t in chosen])
     title = " ".join(["tasks", *args.filters]) if args.filters else "tasks"
     scores = filters.urgencies(everything, now) if args.sort == "urgency" else None
-    return task_table(ctx, chosen, title, show_all=args.all, urgency=scores)
+    again = ["list", *args.filters]
+    again += ["--tag", args.tag] if args.tag else []
+    again += ["--priority", str(args.priority)] if args.priority is not None else []
+    again += ["--sort", args.sort] if args.sort != "priority" else []
+    everyone = args.all or args.every
+    return task_table(ctx, chosen, title, everyone, scores, tuple(again))
 
 
 @command(
     "next",
     "what to do next: ready tasks (not waiting, blocked or scheduled later), most urgent first",
     arg("filters", nargs="*", metavar="FILTER", help="narrow them: project:home +work"),
+    EVERY,
     JSON,
     dash_words=True,
 )
@@ -196,7 +204,8 @@ def next_tasks(ctx: Context, args: argparse.Namespace) -> Any:
     if args.json:
         return JsonOutput([t.raw for t in chosen])
     title = " ".join(["next", *args.filters])
-    return task_table(ctx, chosen, title, urgency=filters.urgencies(everything, now))
+    scores = filters.urgencies(everything, now)
+    return task_table(ctx, chosen, title, args.every, scores, ("next", *args.filters))
 
 
 def task_table(
@@ -205,12 +214,13 @@ def task_table(
     title: str,
     show_all: bool = False,
     urgency: dict[str, float] | None = None,
+    again: tuple[str, ...] = (),
 ) -> TaskTable:
     everything = ctx.state.tasks
     done = sum(t.done for t in everything)
     blocked = dependency_states(everything).blocked
     return TaskTable(
-        chosen, title, len(everything) - done, done, show_all, blocked, urgency, ctx.now()
+        chosen, title, len(everything) - done, done, show_all, blocked, urgency, ctx.now(), again
     )
 
 

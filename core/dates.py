@@ -110,8 +110,18 @@ def validate_due(value: str, now: datetime) -> str:
     return _checked(moment.date(), moment.time(), now)
 
 
-def describe_due(value: str, now: datetime) -> tuple[str, bool]:
-    """When a stored due is, relative to now ('tomorrow 18:00', '3 days ago'), and if overdue."""
+class DueParts(Struct, frozen=True):
+    """A stored due as wall-clock parts: its day, its time (None for a date), the day relative to
+    today ('tomorrow', 'in 3 days', '2 weeks ago', or the date itself when far) and if overdue."""
+
+    day: date
+    at: time | None
+    relative: str
+    overdue: bool
+
+
+def due_parts(value: str, now: datetime) -> DueParts:
+    """A stored due as its parts, for describe_due and the task table's due cell."""
     wall = _wall(now)
     if len(value) <= 10:
         day, at = date.fromisoformat(value), None
@@ -120,8 +130,14 @@ def describe_due(value: str, now: datetime) -> tuple[str, bool]:
         moment = _wall(_local_moment(datetime.fromisoformat(value), now))
         day, at = moment.date(), moment.time()
         overdue = moment < wall
-    text = _relative_day(day, wall.date())
-    return (f"{text} {at:%H:%M}" if at is not None else text), overdue
+    return DueParts(day, at, _relative_day(day, wall.date()), overdue)
+
+
+def describe_due(value: str, now: datetime) -> tuple[str, bool]:
+    """When a stored due is, relative to now ('tomorrow 18:00', '3 days ago'), and if overdue."""
+    parts = due_parts(value, now)
+    text = parts.relative
+    return (f"{text} {parts.at:%H:%M}" if parts.at is not None else text), parts.overdue
 
 
 def split_words(text: str) -> list[str]:

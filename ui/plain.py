@@ -1,9 +1,10 @@
 """`list` and `next` in the one-shot CLI: aligned plain lines, written without Rich.
 
-Rich lays out ~1 ms per row (issue 13: 8 s for 10k tasks), so the one-shot table is computed in
-one pass: column widths, then one line per row. Off a terminal every row is written (`| grep`);
-on a terminal what fits, names cut with `…` to the width, and how many more; `--all` there goes
-through $PAGER (`less -R`, as git does). Colours only for a terminal (or FORCE_COLOR), never with
+Rich lays out ~1 ms per row (issue 13: 8 s for 10k tasks), so the one-shot table is computed a
+column at a time, then one line per row. Off a terminal every row is written in full (`| grep`);
+on a terminal what fits: the name gets the room (ui/rows.py's plan, as the REPL's table), cut
+with `…`, and a line says how many more and the command that shows them; `--all` and `--every`
+there go through $PAGER (`less -R`, as git does). Colours only for a terminal (or FORCE_COLOR), never with
 NO_COLOR. Task text goes through clean_text, as everywhere: never an escape sequence.
 """
 
@@ -11,24 +12,38 @@ from __future__ import annotations
 
 import os
 import sys
-import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import IO
 
-from msgspec import Struct
-from msgspec.structs import replace
-
 from commands.results import TasksAdded, TaskTable
 from core.model import Task
-from core.vocabulary import clean_text
+from ui.rows import (
+    RIGHT,
+    TITLES,
+    Columns,
+    columns_of,
+    cut,
+    fit,
+    more_line,
+    natural,
+    nothing_listed,
+    one_line,
+    plan,
+    states,
+    summary_line,
+    width_of,
+)
 
-MARKERS = {"active": "▶", "blocked": "⊘", "waiting": "◷", "recurring": "↻"}
+__all__ = ["cut", "table_lines", "width_of"]  # cut and width_of: ui.rows', used from here too
+
 PRIORITY_STYLES = {1: "1;31", 2: "33", 3: "2"}
 RESET = "\033[0m"
-# Screen rows that are not task rows: the header, the "more" and summary lines, the shell prompt.
-FRAME_ROWS = 4
-TAGS_WIDTH = 24  # on a terminal; off one every tag is written
+# The columns in the order written: the name last, so a long one never pushes the others out
+# of line (off a terminal it is never cut).
+ORDER = ("id", "pri", "marks", "status", "urg", "due", "project", "tags", "name")
+PREFIX = "tasksafe "  # the commands the lines name are typed in a shell
+STYLES = {"id": "1", "marks": "36", "tags": "36", "project": "35"}
 
 
 def colour_wanted(stream: IO[str], environ: Mapping[str, str]) -> bool:
@@ -39,211 +54,79 @@ def colour_wanted(stream: IO[str], environ: Mapping[str, str]) -> bool:
     return forced or stream.isatty()
 
 
-def width_of(text: str) -> int:
-    """Terminal cells: East Asian wide characters take two, combining marks none."""
-    if text.isascii():
-        return len(text)
-    wide = ("W", "F")
-    return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in wide else 1
-        for c in text
-    )
-
-
-def cut(text: str, width: int) -> str:
-    """`text` in at most `width` cells, ending in `…` when cut."""
-    if width_of(text) <= width:
-        return text
-    out, used = [], 0
-    for c in text:
-        w = width_of(c)
-        if used + w > width - 1:
-            break
-        out.append(c)
-        used += w
-    return "".join(out) + "…"
-
-
-def shown(text: str) -> str:
-    """User text on one line: control characters removed, new lines and tabs as spaces."""
-    if text.isprintable():  # nothing to remove or replace: the common case, in C
-        return text
-    return clean_text(text).replace("\n", " ⏎ ").replace("\t", " ")
-
-
-class Column(Struct, frozen=True):
-    title: str
-    right: bool = False
-    limit: int | None = None  # cells on a terminal
-
-
-def columns_for(table: TaskTable, now: datetime) -> tuple[list[Column], list[list[str]]]:
-    """The columns the rows need (markers, status, urgency, project only when used) and the
-    cells, name last so a long name never pushes the others out of line."""
-    tasks, blocked = table.tasks, table.blocked
-    marks = ["".join(MARKERS[n] for n in states(t, now, blocked)) for t in tasks]
-    cols = [Column("id", right=True), Column("pri")]
-    with_marks = any(marks)
-    with_status = any(t.done for t in tasks)
-    with_project = any(t.project for t in tasks)
-    urgency = table.urgency
-    if with_marks:
-        cols.append(Column(""))
-    if with_status:
-        cols.append(Column("status"))
-    if urgency is not None:
-        cols.append(Column("urg", right=True))
-    cols.append(Column("due"))
-    if with_project:
-        cols.append(Column("project", limit=16))
-    cols += [Column("tags", limit=TAGS_WIDTH), Column("name")]
-    rows = []
-    for task, mark in zip(tasks, marks, strict=True):
-        cells = [str(task.id), f"P{task.priority}"]
-        if with_marks:
-            cells.append(mark)
-        if with_status:
-            cells.append("done" if task.done else "pending")
-        if urgency is not None:
-            cells.append(f"{urgency.get(task.uuid, 0.0):.1f}")
-        cells.append("" if task.due is None else due_words(task, now))
-        if with_project:
-            cells.append(shown(task.project or ""))
-        tags = " ".join(["#" + t for t in task.tags])
-        cells += [shown(tags), shown(task.name)]
-        rows.append(cells)
-    return cols, rows
-
-
-def due_words(task: Task, now: datetime) -> str:
-    if task.due is None:
-        return ""
-    from core.dates import describe_due
-
-    return describe_due(task.due, now)[0]
-
-
-def states(task: Task, now: datetime, blocked: Collection[str]) -> list[str]:
-    """Which MARKERS a task shows (as ui/render/tasks.py's table)."""
-    if not (task.is_active or task.is_recurring or task.wait or task.uuid in blocked):
-        return []  # the common case, without building the table below
-    found = {
-        "active": task.is_active,
-        "blocked": task.pending and task.uuid in blocked,
-        "waiting": task.is_waiting(now),
-        "recurring": task.is_recurring,
-    }
-    return [name for name in MARKERS if found[name]]
-
-
 def table_lines(
     table: TaskTable, now: datetime, width: int | None, colour: bool, limit: int | None = None
 ) -> list[str]:
-    """Header, rows (the first `limit`), a "more" line, the summary; `width`: cut to it."""
+    """Header, rows (the first `limit`), a "more" line, the summary; `width`: fit to it (the
+    name gets the room, ui/rows.py's plan), else nothing is cut."""
     if not table.tasks:
-        return [_style(nothing_listed(table), "2", colour)]
+        return [_style(nothing_listed(table, PREFIX), "2", colour)]
     chosen = table.tasks if limit is None else table.tasks[:limit]
-    cols, rows = columns_for(replace(table, tasks=list(chosen)), now)
-    if width is not None:
-        for row in rows:
-            for k, col in enumerate(cols[:-1]):
-                if col.limit is not None:
-                    row[k] = cut(row[k], col.limit)
-    columns = list(zip(*rows, strict=True)) or [() for _ in cols]
-    widths = [_widest(c.title, cells) for c, cells in zip(cols[:-1], columns[:-1], strict=True)]
-    widths += [0]
-    name_room = None if width is None else max(10, width - sum(widths[:-1]) - len(widths) + 1)
-    lines = [_style(_line([c.title for c in cols], cols, widths, name_room), "1", colour)]
-    if not colour and name_room is None:  # a pipe or a file: one format, applied in C
-        fmt = " ".join(
-            f"{{:{'>' if c.right else '<'}{w}}}" for c, w in zip(cols, widths, strict=True)
-        )
-        for row in rows:
-            ascii_row = "".join(row[:-1]).isascii()
-            lines.append(fmt.format(*row) if ascii_row else _line(row, cols, widths, None))
+    columns = columns_of(chosen, now, table.blocked, table.urgency)
+    if width is None:
+        cells, widths, markers = columns.cells, natural(columns), columns.states
     else:
-        for task, row in zip(chosen, rows, strict=True):
-            lines.append(_row(task, row, cols, widths, name_room, colour, now))
-    more = len(table.tasks) - len(chosen)
-    if more:
-        lines.append(
-            _style(f"… {more} more: {rest_command(table.title)} shows them all", "2", colour)
-        )
-    count = f"{len(chosen)} of {len(table.tasks)}" if more else f"{len(table.tasks)}"
-    summary = f"{count} shown · {table.total_pending} pending · {table.total_done} done"
-    with_marks = cols[2].title == ""  # the markers' column, when a row has one
-    legend = {n for n, m in MARKERS.items() if with_marks and any(m in row[2] for row in rows)}
-    if legend:
-        summary += " · " + " · ".join(f"{MARKERS[n]} {n}" for n in MARKERS if n in legend)
-    lines.append(_style(summary, "2", colour))
+        layout = plan(columns, width, gap=1)
+        cells, widths, markers = fit(columns, layout), layout.widths, layout.markers(columns)
+    keys = [k for k in ORDER if k in widths]
+    lines = [_style(_line([TITLES[k] for k in keys], keys, widths), "1", colour)]
+    rows = list(zip(*(cells[k] for k in keys), strict=True))
+    extras = cells.get("extras")
+    if colour:
+        lines += [
+            _row(task, row, keys, widths, columns, k, extras)
+            for k, (task, row) in enumerate(zip(chosen, rows, strict=True))
+        ]
+    elif extras is not None:
+        lines += [_line(row, keys, widths) + extra for row, extra in zip(rows, extras, strict=True)]
+    else:
+        lines += _plain_rows(rows, keys, widths)
+    if len(chosen) < len(table.tasks):
+        lines.append(_style(more_line(table, len(chosen), PREFIX), "2", colour))
+    lines.append(_style(summary_line(table, len(chosen), markers), "2", colour))
     return lines
 
 
-def nothing_listed(table: TaskTable) -> str:
-    """One line instead of an empty table."""
-    if table.total_pending + table.total_done == 0:
-        return "no tasks yet — add one with: tasksafe add NAME"
-    words = table.title.split()[1:]
-    if words:
-        return f"no tasks match {' '.join(words)}"
-    return "no tasks to show (list --all includes done and waiting tasks)"
+def _plain_rows(rows: list[tuple[str, ...]], keys: list[str], widths: dict[str, int]) -> list[str]:
+    """Rows without colour: one format applied in C (a pipe: 100k rows), wide text by cells."""
+    fmt = " ".join(f"{{:{'>' if k in RIGHT else '<'}{widths[k]}}}" for k in keys[:-1])
+    fmt = f"{fmt} {{}}" if fmt else "{}"
+    return [
+        fmt.format(*row) if "".join(row[:-1]).isascii() else _line(row, keys, widths)
+        for row in rows
+    ]
 
 
-def _widest(title: str, cells: Sequence[str]) -> int:
-    widest = max(map(len, cells), default=0)
-    if not "".join(cells).isascii():
-        widest = max(map(width_of, cells))
-    return max(widest, width_of(title))
+def _pad(cell: str, width: int, right: bool) -> str:
+    pad = " " * (width - width_of(cell))
+    return pad + cell if right else cell + pad
 
 
-def rest_command(title: str) -> str:
-    """`tasksafe list +home | less`: these rows, every one (`--all` would add done tasks)."""
-    words = title.split()
-    name = "list" if words[:1] == ["tasks"] else (words[:1] or ["list"])[0]
-    import shlex
-
-    return " ".join(["tasksafe", name, *(shlex.quote(w) for w in words[1:]), "| less -R"])
-
-
-def _line(
-    cells: Sequence[str], cols: Sequence[Column], widths: Sequence[int], room: int | None
-) -> str:
-    parts = []
-    for cell, col, w in zip(cells[:-1], cols, widths, strict=False):
-        if not cell.isascii():
-            w += len(cell) - width_of(cell)  # str.ljust counts characters, not cells
-        parts.append(cell.rjust(w) if col.right else cell.ljust(w))
-    parts.append(cells[-1] if room is None else cut(cells[-1], room))
-    return " ".join(parts).rstrip()
+def _line(cells: Sequence[str], keys: Sequence[str], widths: Mapping[str, int]) -> str:
+    parts = [_pad(c, widths[k], k in RIGHT) for c, k in zip(cells[:-1], keys, strict=False)]
+    return " ".join([*parts, cells[-1]]).rstrip()
 
 
 def _row(
     task: Task,
-    row: list[str],
-    cols: Sequence[Column],
-    widths: Sequence[int],
-    room: int | None,
-    colour: bool,
-    now: datetime,
+    row: Sequence[str],
+    keys: Sequence[str],
+    widths: Mapping[str, int],
+    columns: Columns,
+    k: int,
+    extras: Sequence[str] | None,
 ) -> str:
-    if not colour:
-        return _line(row, cols, widths, room)
-    styles = {"id": "1", "pri": PRIORITY_STYLES.get(task.priority, ""), "": "36", "tags": "36"}
-    styles["project"] = "35"
-    if task.due is not None and not task.done:
-        from core.dates import describe_due
-
-        styles["due"] = "1;31" if describe_due(task.due, now)[1] else ""
+    styles = {**STYLES, "pri": PRIORITY_STYLES.get(task.priority, "")}
+    styles["due"] = "1;31" if columns.late[k] else ""
+    styles["status"] = "32" if task.done else ""
     out = []
-    for k, (cell, col) in enumerate(zip(row, cols, strict=True)):
-        if k == len(cols) - 1:
-            text = cell if room is None else cut(cell, room)
-        else:
-            pad = " " * (widths[k] - width_of(cell))
-            text = pad + cell if col.right else cell + pad
-        style = styles.get(col.title, "")
+    for key, cell in zip(keys, row, strict=True):
+        text = cell if key == "name" else _pad(cell, widths[key], key in RIGHT)
+        style = styles.get(key, "")
         out.append(_style(text, style, True) if style and cell else text)
     line = " ".join(out).rstrip()
+    if extras is not None and extras[k]:
+        line += _style(extras[k], "2", True)
     return _style(line, "2", True) if task.done else line
 
 
@@ -251,8 +134,21 @@ def _style(text: str, sgr: str, colour: bool) -> str:
     return f"\033[{sgr}m{text}{RESET}" if colour and sgr else text
 
 
+def screen_rows(table: TaskTable, now: datetime, columns: int, lines: int) -> int:
+    """Rows that fit a terminal of `lines` under the header and above the "more" line, the
+    summary (as many lines as the terminal wraps them to) and the shell's next prompt."""
+    first = table.tasks[:lines]
+    markers = {name for t in first for name in states(t, now, table.blocked)}
+    total = len(table.tasks)
+    longest = summary_line(table, max(0, total - 1), markers | {"done"})
+    footer = [more_line(table, 0, PREFIX), longest]
+    taken = 2 + sum(-(-width_of(text) // columns) for text in footer)  # header, prompt
+    return max(5, lines - taken)
+
+
 def write_table(table: TaskTable, environ: Mapping[str, str], everything: bool) -> None:
-    """`list`/`next` on stdout: every row off a terminal, a screenful on one, or all in $PAGER."""
+    """`list`/`next` on stdout: every row off a terminal, a screenful on one, or all in $PAGER
+    (`--all`, `--every`)."""
     out = sys.stdout
     now = table.now or datetime.now()
     colour = colour_wanted(out, environ)
@@ -262,7 +158,7 @@ def write_table(table: TaskTable, environ: Mapping[str, str], everything: bool) 
         return
     size = os.get_terminal_size(out.fileno())
     if not everything:
-        limit = max(5, size.lines - FRAME_ROWS)
+        limit = screen_rows(table, now, size.columns, size.lines)
         out.write("\n".join(table_lines(table, now, size.columns, colour, limit)) + "\n")
         out.flush()
         return
@@ -305,7 +201,7 @@ def change_lines(result: object, colour: bool) -> list[str] | None:
 
     if isinstance(result, Message):
         mark = MESSAGE_MARKS.get(result.kind, "")
-        return [_style(mark + shown(result.text), MESSAGE_STYLES.get(result.kind, ""), colour)]
+        return [_style(mark + one_line(result.text), MESSAGE_STYLES.get(result.kind, ""), colour)]
     if isinstance(result, TaskEdited):
         return [_style("✓ saved ", GREEN, colour) + _ref(result.task, colour)]
     if isinstance(result, StatusChanged | TasksDeleted):
@@ -320,7 +216,7 @@ def change_lines(result: object, colour: bool) -> list[str] | None:
 
 
 def _ref(task: Task, colour: bool) -> str:
-    return _style(f"{task.id}", "1", colour) + " " + shown(task.name)
+    return _style(f"{task.id}", "1", colour) + " " + one_line(task.name)
 
 
 def _next(following: Task | None, colour: bool) -> str:
@@ -338,8 +234,8 @@ def added_lines(result: TasksAdded) -> list[str]:
     """
     lines = [str(t.id) for t in result.tasks]
     for made in getattr(result, "changed", ()):
-        lines.append(f"{made.task_id} {shown(made.name)}: {shown(made.what)}")
-    lines += [f"{t.id} {shown(t.name)}: next occurrence" for t in getattr(result, "next", ())]
+        lines.append(f"{made.task_id} {one_line(made.name)}: {one_line(made.what)}")
+    lines += [f"{t.id} {one_line(t.name)}: next occurrence" for t in getattr(result, "next", ())]
     return lines
 
 

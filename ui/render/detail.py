@@ -16,12 +16,21 @@ from commands.words import day_label, when_label
 from core.model import Task
 from core.vocabulary import PRIORITY_LABELS
 from ui.render.base import data, one_line, priority_text, render
-from ui.render.tasks import due_text
 
 
 @render.register
 def _(result: TaskDetail, console: Console) -> None:
     console.print(task_panel(result))
+
+
+def due_text(task: Task, now: datetime) -> Text:
+    """`in 3 days`, red when overdue (and not done); the stored date follows it."""
+    if task.due is None:
+        return Text("")
+    from core.dates import describe_due
+
+    words, overdue = describe_due(task.due, now)
+    return Text(words, style="bold red" if overdue and not task.done else "")
 
 
 def task_panel(detail: TaskDetail) -> Panel:

@@ -27,18 +27,35 @@ from commands.results import (
 from commands.words import day_label
 from core.model import Task
 from ui.layout import PROMPT_ROWS
-from ui.render.base import data, one_line, priority_text, render
+from ui.render.base import PRIORITY_STYLES, data, one_line, render
+from ui.rows import (
+    RIGHT,
+    TITLES,
+    Columns,
+    Layout,
+    columns_of,
+    fit,
+    more_line,
+    nothing_listed,
+    plan,
+    states,
+    summary_line,
+)
 
 MESSAGE_STYLES = {"info": "", "ok": "green", "warning": "yellow", "error": "bold red"}
 MESSAGE_MARKS = {"info": "", "ok": "✓ ", "warning": "! ", "error": "✗ "}
-# Markers of a row's state, in the order shown; the column and the legend appear only when a
-# row has one. One cell wide each, in fonts without emoji too.
-MARKERS = {"active": "▶", "blocked": "⊘", "waiting": "◷", "recurring": "↻"}
 STATUS_VERBS = {"done": "done", "pending": "reopened", "started": "started", "stopped": "stopped"}
-# Screen rows that are not task rows: the table's title, header and borders and the two summary
-# lines, and the REPL's prompt with its menu space and toolbar, so the header stays on screen.
-_TABLE_FRAME_ROWS = 7
-_TABLE_CHROME = _TABLE_FRAME_ROWS + PROMPT_ROWS
+# The table's columns in the order drawn, and their styles; which columns, their cells and
+# widths are ui/rows.py's, shared with the one-shot CLI's plain lines.
+ORDER = ("id", "pri", "marks", "name", "project", "tags", "due", "status", "urg")
+COLUMN_STYLES = {"id": "bold", "marks": "cyan", "project": "magenta", "tags": "cyan"}
+NARROW = 100  # below this many columns the table has no box lines
+# Lines of a table that are not rows: a header and its rule; boxed, the top and bottom too.
+_NARROW_FRAME = 2
+_BOXED_FRAME = 4
+# Cells between columns and around them all: open (padding 1, collapsed), boxed (│ and padding).
+_OPEN = (2, 0)
+_BOXED = (3, 4)
 
 
 @render.register
@@ -118,112 +135,105 @@ def _next(following: Task | None) -> Text:
 
 @render.register
 def _(result: TaskTable, console: Console) -> None:
-    rows = result.tasks
-    now = result.now or datetime.now()
-    limit = None if result.show_all else max(5, _screen_height(console) - _TABLE_CHROME)
+    if not result.tasks:  # one line, never an empty table
+        console.print(Text(nothing_listed(result), style="dim"))
+        return
+    rows, now, width = result.tasks, result.now or datetime.now(), console.width
+    # The look is chosen on the rows a screen can hold, and kept for those shown.
+    boxed = _boxed(columns_of(rows[: console.size.height], now, result.blocked), width)
+    limit = None if result.show_all else _screenful(result, now, console, boxed)
     shown = rows if limit is None else rows[:limit]
-    table = task_table(shown, now, result.title, result.blocked, result.urgency, console.width)
+    columns = columns_of(shown, now, result.blocked, result.urgency)
+    table, layout = _table(shown, columns, width, boxed)
+    console.print(Text(result.title, style="table.title"))
     console.print(table)
-    legend = marker_legend(shown, now, result.blocked)
-    if len(rows) > len(shown):
-        console.print(
-            Text(f"… {len(rows) - len(shown)} more (list --all shows every task)", style="dim")
-        )
-    count = f"{len(shown)} of {len(rows)}" if len(shown) < len(rows) else f"{len(rows)}"
-    summary = f"{count} shown · {result.total_pending} pending · {result.total_done} done"
-    console.print(Text(summary + (f" · {legend}" if legend else ""), style="dim"))
+    if len(shown) < len(rows):
+        console.print(Text(more_line(result, len(shown)), style="dim"))
+    console.print(Text(summary_line(result, len(shown), layout.markers(columns)), style="dim"))
 
 
-def _screen_height(console: Console) -> int:
-    # Piped output is not paged: a script wants every row.
-    return console.size.height if console.is_terminal else 1_000_000_000
+def _screenful(result: TaskTable, now: datetime, console: Console, boxed: bool) -> int | None:
+    """How many rows fit the screen: its lines less the title, the table's frame, the "more"
+    and summary lines (as many lines as they wrap to) and the prompt's rows. Each row is one
+    line (cut, never wrapped). None off a terminal: a script wants every row."""
+    if not console.is_terminal:
+        return None
+    rows, height = result.tasks, console.size.height
+    markers = {name for t in rows[:height] for name in states(t, now, result.blocked)}
+    texts = [
+        result.title,
+        more_line(result, 0),
+        summary_line(result, max(0, len(rows) - 1), markers | {"done"}),  # the longest it gets
+    ]
+    taken = sum(len(console.render_lines(Text(t), pad=False)) for t in texts)
+    frame = _BOXED_FRAME if boxed else _NARROW_FRAME
+    return max(5, height - taken - frame - PROMPT_ROWS)
 
 
 def _ref(task: Task) -> Text:
     return Text(f"{task.id} ", style="bold") + data(one_line(task.name))
 
 
-def due_text(task: Task, now: datetime) -> Text:
-    if task.due is None:
-        return Text("")
-    from core.dates import describe_due
-
-    words, overdue = describe_due(task.due, now)
-    return Text(words, style="bold red" if overdue and not task.done else "")
-
-
-def states(task: Task, now: datetime, blocked: Collection[str]) -> list[str]:
-    """Which MARKERS a task shows: active, blocked, waiting, recurring."""
-    found = {
-        "active": task.is_active,
-        "blocked": task.uuid in blocked and task.pending,
-        "waiting": task.is_waiting(now),
-        "recurring": task.is_recurring,
-    }
-    return [name for name in MARKERS if found[name]]
-
-
-def marker_legend(tasks: Sequence[Task], now: datetime, blocked: Collection[str]) -> str:
-    """`▶ active · ↻ recurring`: the markers these rows show, explained."""
-    shown = {name for t in tasks for name in states(t, now, blocked)}
-    return " · ".join(f"{MARKERS[n]} {n}" for n in MARKERS if n in shown)
-
-
 def task_table(
     tasks: Sequence[Task],
     now: datetime,
-    title: str = "tasks",
     blocked: Collection[str] = frozenset(),
     urgency: Mapping[str, float] | None = None,
     width: int = 120,
 ) -> Table:
-    """The rows; the markers, project and status columns only when a row needs them (a
-    project, a marker, a done task), urgency when given."""
-    marks = {t.uuid: "".join(MARKERS[n] for n in states(t, now, blocked)) for t in tasks}
-    with_marks = any(marks.values())
-    with_project = any(t.project for t in tasks)
-    with_status = any(t.done for t in tasks)  # all pending: the column would say only that
-    table = Table(title=Text(title), title_justify="left", expand=False, box=box.ROUNDED)
-    table.add_column("id", justify="right", style="bold", no_wrap=True)
-    table.add_column("pri", no_wrap=True)
-    if with_marks:
-        table.add_column("", no_wrap=True, style="cyan")
-    # One line per row (issue 13): a screenful counts rows, and the name keeps the room; `show`
-    # has it in full. The other columns take what they need, project and tags within a limit.
-    # The columns stay wrappable, so Rich narrows them to fit; each cell is cut, never wrapped.
-    # On a narrow console the name keeps most of the width: project and tags get a share of it.
-    table.add_column("name", ratio=1)
-    if with_project:
-        table.add_column("project", max_width=min(16, max(8, width // 6)), style="magenta")
-    table.add_column("tags", max_width=min(24, max(8, width // 6)), style="cyan")
-    table.add_column("due", no_wrap=True)
-    if with_status:
-        table.add_column("status", no_wrap=True)
-    if urgency is not None:
-        table.add_column("urg", justify="right", no_wrap=True)
-    for task in tasks:
-        cells: list[Text | str] = [str(task.id), priority_text(task.priority)]
-        if with_marks:
-            cells.append(marks[task.uuid])
-        cells.append(_cut(data(one_line(task.name))))
-        if with_project:
-            cells.append(_cut(data(task.project or "")))
-        cells += [_cut(data(" ".join(f"#{t}" for t in task.tags))), due_text(task, now)]
-        if with_status:
-            cells.append(Text("✓ done", style="green") if task.done else Text("pending"))
-        if urgency is not None:
-            cells.append(f"{urgency.get(task.uuid, 0.0):.1f}")
-        table.add_row(*cells, style="dim" if task.done else "")
-    return table
+    """The rows, one line each, in `width` cells: the columns ui/rows.py says they need."""
+    columns = columns_of(tasks, now, blocked, urgency)
+    return _table(tasks, columns, width, _boxed(columns, width))[0]
 
 
-def _cut(text: Text) -> Text:
-    """A cell on one line, ending in `…` when it is cut."""
-    text.no_wrap, text.overflow = True, "ellipsis"
-    return text
+def _boxed(columns: Columns, width: int) -> bool:
+    """A box only from NARROW columns on, and only if it costs the other columns nothing: the
+    lines cost 3 cells a column, the name's room."""
+    if width < NARROW:
+        return False
+    return plan(columns, width, *_BOXED).step <= plan(columns, width, *_OPEN).step
+
+
+def _table(
+    tasks: Sequence[Task], columns: Columns, width: int, boxed: bool
+) -> tuple[Table, Layout]:
+    layout = plan(columns, width, *(_BOXED if boxed else _OPEN))
+    cells = fit(columns, layout)
+    if boxed:
+        table = Table(box=box.ROUNDED)
+    else:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    keys = [k for k in ORDER if k in layout.widths]
+    for key in keys:
+        table.add_column(
+            TITLES[key],
+            justify="right" if key in RIGHT else "left",
+            width=layout.widths[key],
+            no_wrap=True,
+            overflow="ellipsis",
+            style=COLUMN_STYLES.get(key, ""),
+        )
+    extras = cells.get("extras")
+    for k, task in enumerate(tasks):
+        row = [Text(cells[key][k], style=_cell_style(key, task, columns.late[k])) for key in keys]
+        if extras is not None and extras[k]:
+            row[keys.index("name")].append(extras[k], style="dim")
+        table.add_row(*row, style="dim" if task.done else "")
+    return table, layout
+
+
+def _cell_style(key: str, task: Task, late: bool) -> str:
+    if key == "pri":
+        return PRIORITY_STYLES.get(task.priority, "")
+    if key == "due":
+        return "bold red" if late else ""
+    if key == "status":
+        return "green" if task.done else ""
+    return ""
 
 
 def render_tasks_to_go(console: Console, tasks: Sequence[Task], title: str = "to delete") -> None:
     """The tasks a confirmation is about (to delete, to add, to replace), shown before asking."""
     if tasks:
-        console.print(task_table(tasks, datetime.now(), title, width=console.width))
+        console.print(Text(title, style="table.title"))
+        console.print(task_table(tasks, datetime.now(), width=console.width))

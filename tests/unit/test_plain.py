@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+import pytest
+
 from commands.results import TaskTable
 from core.model import Task, new_record
 from ui.plain import colour_wanted, cut, table_lines, width_of
@@ -24,8 +26,9 @@ def table(rows: list[Task]) -> TaskTable:
 
 
 def test_every_row_is_one_aligned_line_without_box_drawing() -> None:
-    lines = table_lines(table(tasks(*(f"task {k}" for k in range(1, 12)))), NOW, None, False)
-    assert lines[0].split() == ["id", "pri", "due", "tags", "name"]
+    rows = tasks(*(f"task {k}" for k in range(1, 12)), tags=["x"])
+    lines = table_lines(table(rows), NOW, None, False)
+    assert lines[0].split() == ["id", "pri", "tags", "name"]  # no row has a due: no column
     assert len(lines) == 1 + 11 + 1  # header, every row, the summary
     assert lines[-1] == "11 shown · 11 pending · 0 done"
     assert {line.index("task") for line in lines[1:-1]} == {lines[0].index("name")}
@@ -44,7 +47,7 @@ def test_a_screenful_says_how_many_more_and_the_command_for_these_rows() -> None
     rows = tasks(*(f"t{k}" for k in range(30)))
     lines = table_lines(TaskTable(rows, "tasks +home", 30, 0, now=NOW), NOW, 80, False, limit=5)
     assert len(lines) == 1 + 5 + 2
-    assert lines[-2] == "… 25 more: tasksafe list +home | less -R shows them all"
+    assert lines[-2] == "… 25 more: tasksafe list +home --every shows them all"  # no --all
     assert lines[-1].startswith("5 of 30 shown")
 
 
@@ -87,3 +90,53 @@ def test_nothing_to_list_is_said_in_one_line() -> None:
     ]
     nothing = table_lines(TaskTable([], "tasks +nosuchtag", 3, 1), NOW, 80, False)
     assert nothing == ["no tasks match +nosuchtag"]
+
+
+LONG = "call the plumber about the leaking kitchen tap before the weekend, and the boiler too"
+
+
+def fitting(**fields: object) -> TaskTable:
+    rows = [
+        *tasks(LONG, tags=["home", "errands"], project="home.garden", due="2026-12-04"),
+        *tasks("dentist", due="2026-12-02T18:00", tags=["health"]),
+    ]
+    rows[1] = Task.from_record({**rows[1].raw, "id": 2, "uuid": "u2", **fields})
+    return table(rows)
+
+
+@pytest.mark.parametrize("width", [50, 80, 120])
+def test_on_a_terminal_each_row_is_one_line_and_the_name_gets_half_or_more(width: int) -> None:
+    lines = table_lines(fitting(), NOW, width, False)
+    assert len(lines) == 1 + 2 + 1 and all(width_of(line) <= width for line in lines)
+    name = lines[1][lines[0].index("name") :]
+    assert name.startswith("call the") and name.endswith("…")
+    assert len(name) >= width // 2, (len(name), width)
+    assert "#health" in lines[2]  # a column, or after the name when there is no room
+
+
+def test_due_cells_in_full_off_a_terminal_and_short_on_a_narrow_one() -> None:
+    full = "\n".join(table_lines(fitting(), NOW, None, False))
+    assert "Fri 12-04 · in 3 days" in full and "Wed 12-02 18:00 · tomorrow" in full
+    narrow = "\n".join(table_lines(fitting(), NOW, 50, False))
+    assert "Fri 12-04 " in narrow and "12-02 18:00" in narrow and "in 3 days" not in narrow
+    late = table(tasks("late", due="2026-11-28"))
+    (row,) = table_lines(late, NOW, None, True)[1:2]
+    assert "\033[1;31mSat 11-28 · 3 days ago" in row
+
+
+def test_the_status_column_only_for_rows_of_more_than_one_status() -> None:
+    done = TaskTable([Task.from_record({**t.raw, "status": "done"}) for t in tasks("a", "b")])
+    assert "status" not in table_lines(done, NOW, None, False)[0]
+    mixed = fitting(status="done")
+    assert table_lines(mixed, NOW, None, False)[0].split()[2] == "status"
+    narrow = table_lines(mixed, NOW, 50, False)  # folded into the markers' column
+    assert "status" not in narrow[0] and "✓" in narrow[2] and narrow[-1].endswith("✓ done")
+
+
+def test_a_screenful_counts_the_lines_the_terminal_wraps_the_summary_to() -> None:
+    from ui.plain import screen_rows
+
+    rows = tasks(*(f"t{k}" for k in range(100)), recur="weekly", series="s", due="2026-12-04")
+    wide = TaskTable(rows, "tasks", 100, 0, now=NOW)
+    assert screen_rows(wide, NOW, 120, 24) == 24 - 4  # header, more, summary, shell prompt
+    assert screen_rows(wide, NOW, 40, 24) == 24 - 6  # at 40 columns both lines take two

@@ -152,7 +152,26 @@ def test_list_fits_one_screen_with_its_header_above_the_prompt(
     shown = lines[[line.strip() for line in lines].index("tasks") :]  # from the table's title on
     assert len(shown) + PROMPT_ROWS <= 40  # the prompt line, the menu space under it, the toolbar
     assert "name" in shown[2]  # the header row
-    assert shown[-2].startswith("… 74 more (list --all")  # 40 - 14 = 26 rows shown
+    assert shown[-2] == "… 74 more: list --every shows them all"  # 40 - 14 = 26 rows shown
+
+
+def test_list_every_shows_the_rest_of_these_rows_and_no_match_is_one_line(
+    keys: PipeInput, tasks_path: Path
+) -> None:
+    AppState(tasks_path).add_tasks([{"name": f"task {i}", "tags": ["home"]} for i in range(60)])
+    AppState(tasks_path).complete(1)
+    screen = io.StringIO()
+    console = Console(file=screen, width=80, height=30, force_terminal=True, color_system=None)
+    keys.send_text("list #home\r" + "list #home --every\r" + "list #nosuchtag\r" + "quit\r")
+    Repl(Settings(str(tasks_path)), {}, console=console).run()
+    out = screen.getvalue()
+    assert "more: list '#home' --every shows them all" in out  # quoted as the line splitter reads
+    first, every = out.split("tasks #home")[1:]  # the two tables, by their titles
+    assert "… 41 more" in first  # 30 lines: 7 for the prompt, 5 around the table, 18 rows
+    assert "59 shown · 59 pending · 1 done" in every  # every pending one, no done task added
+    assert "more:" not in every and "✓" not in every
+    assert "no tasks match #nosuchtag" in every
+    assert "id " not in every[every.index("1 done") :]  # no empty table
 
 
 def test_commands_read_their_settings_from_the_environment_the_repl_was_given(

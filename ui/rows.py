@@ -73,8 +73,8 @@ def one_line(text: str) -> str:
 def widest(title: str, cells: Sequence[str]) -> int:
     """The cells a column needs: its widest cell or its title."""
     most = max(map(len, cells), default=0)
-    if not "".join(cells).isascii():
-        most = max(map(width_of, cells))
+    if not "".join(cells).isascii():  # `·` in every due: each distinct cell measured once
+        most = max(map(width_of, set(cells)))
     return max(most, width_of(title))
 
 

@@ -242,3 +242,38 @@ def test_ctrl_d_exits_0(windows: list[Window], tasks_path: Path) -> None:
     a = open_window(windows, tasks_path)
     a.child.sendcontrol("d")
     assert a.exit_code() == 0
+
+
+def _one_shot_on_a_pty(path: Path, *args: str, extra: dict[str, str] | None = None) -> str:
+    """The one-shot CLI on a real 20x50 pty: everything it wrote, once it exited 0."""
+    child = pexpect.spawn(
+        sys.executable,
+        [MAIN, "--file", str(path), *args],
+        cwd=str(path.parent),
+        env=child_env(path.parent, {"TERM": "dumb", **(extra or {})}),
+        dimensions=(20, 50),
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    return str(child.before).replace("\r\n", "\n")
+
+
+def test_one_shot_list_on_a_narrow_terminal_fits_and_names_the_rest(tasks_path: Path) -> None:
+    long = "call the plumber about the leaking kitchen tap before the weekend"
+    rows = [{"name": f"{long} {k}", "tags": ["home"], "due": "2030-01-04"} for k in range(40)]
+    AppState(tasks_path).add_tasks(rows)
+    lines = _one_shot_on_a_pty(tasks_path, "list", "#home").splitlines()
+    task_lines = [line for line in lines if line.split()[1:2] == ["P2"]]
+    assert all(len(line) <= 50 for line in task_lines)  # one line each
+    more = f"… {40 - len(task_lines)} more: tasksafe list '#home' --every shows them all"
+    assert lines[-2] == more
+    # 20 lines: the header, the rows, the "more" line (wrapped to two at 50), the summary and
+    # the shell's next prompt.
+    assert len(task_lines) == 20 - 1 - 2 - 1 - 1
+    name_at = lines[0].index("name")
+    assert all(len(line[name_at:]) >= 25 for line in task_lines)  # half the width, or more
+    every = _one_shot_on_a_pty(tasks_path, "list", "#home", "--every", extra={"PAGER": "cat"})
+    assert "40 shown · 40 pending · 0 done" in every

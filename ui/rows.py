@@ -107,8 +107,9 @@ class DueCell(Struct, frozen=True):
 
 @lru_cache(maxsize=4096)  # a list has few distinct dues; a row's cell is then a look-up
 def due_cell(value: str, now: datetime) -> DueCell:
-    """A stored due as the table shows it: weekday and date (the year only when it is not this
-    year's, the time when it has one), then the relative words unless the date is far."""
+    """A stored due as the task table and the form's preview show it: weekday and date (the
+    year only when it is not this year's, the time when it has one), then the relative words
+    (a far date: none, or `past`)."""
     from core.dates import due_parts, wall_clock  # not on a one-shot add's path
 
     parts = due_parts(value, now)
@@ -116,10 +117,12 @@ def due_cell(value: str, now: datetime) -> DueCell:
     this_year = day.year == wall_clock(now).year
     when = f"{day:%m-%d}" if this_year else day.isoformat()
     text = f"{WEEKDAY_LABELS[day.weekday()]} {when}{at}"
-    far = parts.relative == day.isoformat()  # describe_due's words for a far date: the date
+    relative = parts.relative
+    if relative == day.isoformat():  # describe_due's words for a far date: the date itself
+        relative = "past" if parts.overdue else ""
     # Short, at most 11 cells: the weekday gives way to a time or a year.
     short = f"{when}{at}" if at or not this_year else text
-    return DueCell(text if far else f"{text} · {parts.relative}", short, parts.overdue)
+    return DueCell(f"{text} · {relative}" if relative else text, short, parts.overdue)
 
 
 def mixed_status(tasks: Sequence[Task]) -> bool:

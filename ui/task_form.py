@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from prompt_toolkit.application import Application, get_app
@@ -39,9 +39,10 @@ from prompt_toolkit.layout.menus import CompletionsMenu
 from prompt_toolkit.styles import Style
 from prompt_toolkit.widgets import Button, TextArea
 
-from core.dates import describe_due, parse_due, wall_clock
+from core.dates import parse_due
 from core.model import check_name
 from core.vocabulary import DEFAULT_PRIORITY, PRIORITY_LABELS, check_tags, tag_key
+from ui.rows import due_cell
 
 TEXT_FIELDS = ("name", "tags", "due", "description", "comment")
 FIELDS = ("name", "priority", "tags", "due", "description", "comment")
@@ -71,15 +72,10 @@ def shown_due(value: str | None) -> str:
 
 
 def due_label(value: str, now: datetime) -> tuple[str, bool]:
-    """`Fri 12-04 09:00 · in 9 days` (the year too when it is not this one), and if overdue."""
-    day = date.fromisoformat(value[:10])
-    _, overdue = describe_due(value, now)
-    relative, _ = describe_due(value[:10], now)
-    year = "" if day.year == wall_clock(now).year else f"{day.year}-"
-    at = f" {value[11:16]}" if len(value) > 10 else ""
-    if relative == day.isoformat():  # too far away for "in 3 weeks": the date says it all
-        relative = "past" if overdue else ""
-    return f"{day:%a} {year}{day:%m-%d}{at}" + (f" · {relative}" if relative else ""), overdue
+    """`Fri 12-04 09:00 · in 9 days` (the year too when it is not this one), and if overdue: the
+    task table's due cell (ui/rows.py), so the preview reads as the list will."""
+    cell = due_cell(value, now)
+    return cell.long, cell.overdue
 
 
 class TagCompleter(Completer):

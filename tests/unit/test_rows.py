@@ -27,6 +27,7 @@ def make(task_id: int, **fields: object) -> Task:
         ("2026-11-28", DueCell("Sat 11-28 · 3 days ago", "Sat 11-28", True)),
         ("2027-01-08", DueCell("Fri 2027-01-08 · in 5 weeks", "2027-01-08", False)),
         ("2027-03-01", DueCell("Mon 2027-03-01", "2027-03-01", False)),  # far: the date alone
+        ("2026-06-01", DueCell("Mon 06-01 · past", "Mon 06-01", True)),
     ],
 )
 def test_a_due_cell_has_the_weekday_the_date_and_the_relative_words(

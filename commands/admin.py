@@ -84,7 +84,9 @@ def search(ctx: Context, args: argparse.Namespace) -> Any:
         return JsonOutput([t.raw for t in found])
     done = sum(t.done for t in everything)
     again = ("search", *args.text)
-    return TaskTable(found, f"search: {text}", len(everything) - done, done, args.every, again=again)
+    return TaskTable(
+        found, f"search: {text}", len(everything) - done, done, args.every, again=again
+    )
 
 
 # --- backups and restore ---

@@ -140,7 +140,8 @@ def _(result: TaskTable, console: Console) -> None:
         return
     rows, now, width = result.tasks, result.now or datetime.now(), console.width
     # The look is chosen on the rows a screen can hold, and kept for those shown.
-    boxed = _boxed(columns_of(rows[: console.size.height], now, result.blocked), width)
+    first = columns_of(rows[: console.size.height], now, result.blocked, result.urgency)
+    boxed = _boxed(first, width)
     limit = None if result.show_all else _screenful(result, now, console, boxed)
     shown = rows if limit is None else rows[:limit]
     columns = columns_of(shown, now, result.blocked, result.urgency)

@@ -5,6 +5,7 @@ Every wait is an `expect` for text on the screen, with a timeout; none is a fixe
 
 from __future__ import annotations
 
+import itertools
 import json
 import shlex
 import shutil
@@ -78,6 +79,9 @@ def test_a_task_added_in_one_window_appears_in_the_other(
     assert "↻" not in a.child.before
 
 
+_WINDOWS = itertools.count()
+
+
 class TmuxWindow:
     """The program in a tmux pane: a real terminal whose screen can be read back as text.
 
@@ -92,7 +96,10 @@ class TmuxWindow:
         columns: int = 120,
         rows: int = 40,
     ) -> None:
-        self.socket = str(path.parent / "tmux.sock")
+        # A socket of its own: kill-server returns before the server has gone, and a window
+        # opened next on the same socket found the dying one ("server exited unexpectedly").
+        self.socket = str(path.parent / f"tmux-{next(_WINDOWS)}.sock")
+        self.cwd = path.parent
         size = {"COLUMNS": str(columns), "LINES": str(rows)}
         terminal = {"TERM": "xterm", **size, **(extra or {})}
         env = child_env(path.parent, terminal)
@@ -101,6 +108,8 @@ class TmuxWindow:
         env.pop("PROMPT_TOOLKIT_NO_CPR", None)
         command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), sys.executable, MAIN]
         self.tmux(
+            "-f",
+            "/dev/null",  # no config of the user's
             "new-session",
             "-d",
             "-x",
@@ -111,9 +120,11 @@ class TmuxWindow:
         )
 
     def tmux(self, *args: str) -> str:
-        return subprocess.run(
-            ["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=True
-        ).stdout
+        done = subprocess.run(
+            ["tmux", "-S", self.socket, *args], capture_output=True, text=True, cwd=self.cwd
+        )
+        assert done.returncode == 0, f"tmux {' '.join(args[:3])}: {done.stderr.strip()}"
+        return done.stdout
 
     def wait_for(self, text: str, timeout: float = 10.0) -> str:
         """The screen, once `text` is on it."""

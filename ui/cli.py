@@ -100,8 +100,11 @@ def _run(argv: Sequence[str], environ: Mapping[str, str], opened: list[AppState]
     env = load_environ(environ)
     settings = resolve_settings(env, args.file, args.lock_timeout)
     if args.command is None:
+        import gc
+
         from ui.repl import run_repl
 
+        gc.enable()  # off for a one-shot command (main.py); the REPL runs all day
         return run_repl(settings, env)
     state = open_state(settings, StderrEvents())
     opened.append(state)

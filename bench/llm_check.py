@@ -272,9 +272,18 @@ class Asked:
 
 
 def ask_all(
-    texts: Sequence[str], base_url: str, recorder: Recorder, now: datetime, server: Server
+    texts: Sequence[str],
+    base_url: str,
+    recorder: Recorder,
+    now: datetime,
+    server: Server,
+    partial: Path | None = None,
 ) -> list[Asked]:
-    """Each text through propose_tasks with the configuration `ai` reads from the environment."""
+    """Each text through propose_tasks with the configuration `ai` reads from the environment.
+
+    With `partial`, the replies so far are written there after each sentence: a run of an hour
+    that breaks off keeps what it had.
+    """
     environ = {
         "OPENAI_BASE_URL": base_url,
         "TASKS_AI_MODEL": MODEL_NAME,
@@ -304,6 +313,8 @@ def ask_all(
             f"  {number}/{len(texts)} {seconds:5.1f} s {len(tasks)} tasks  {text[:50]!r}",
             flush=True,
         )
+        if partial is not None:
+            record(partial, asked, {"about": "partial: the run had not finished"})
     return asked
 
 
@@ -375,9 +386,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 recording(server.url) as (recorder, base_url),
             ):
                 print(f"server answering at {server.url}; {len(sentences)} sentences")
-                asked = ask_all(
-                    [s.text for s in sentences], base_url, recorder, labelled.now, server
-                )
+                texts = [s.text for s in sentences]
+                partial = args.record.with_suffix(".partial.json") if args.record else None
+                asked = ask_all(texts, base_url, recorder, labelled.now, server, partial)
                 mode = MODES_ACCEPTED.get(AIConfig(None, base_url, MODEL_NAME))
         except KeyboardInterrupt:
             print("interrupted: the server is stopped", file=sys.stderr)

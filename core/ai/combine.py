@@ -9,7 +9,14 @@ vocabulary `add` speaks) reads each piece of the text, and what it reads explici
   phrase, the phrase wins and a note says so;
 - a piece the model folded into another task's description (its words in no task's name) becomes
   a task of its own again;
-- a model's name that is the piece's text with the typed words left in loses them.
+- a model's name that is the piece's text with the typed words left in loses them;
+- a tag is what the user typed: a model's tag that is no `#tag` of its piece (of the text, for a
+  task no piece owns) is dropped. Measured (make llm-check, bench/ai_score.py): the 0.5B model
+  invented a tag for about half the sentences ("pay rent p1" got #rent);
+- a priority the text gives no word for is normal: the model's other than 2 stays only where
+  the piece (the text, for a task no piece owns) holds a priority word, in any of the languages
+  of PRIORITY_CUES ("urgente", "it's urgent"), that quick-add does not read itself. The 0.5B
+  model gave "buy milk" priority 1.
 Changes to pending tasks go the same way (combine_changes): a model's change must be backed by
 the user's text (core.ai.changes.unsupported), one on a task an ambiguous phrase could mean is
 dropped (a guess), and what read_changes reads from the text wins over the model's fields.
@@ -34,9 +41,19 @@ from core.ai.proposal import (
 )
 from core.ai.quickadd import read_segment, split_tasks
 from core.dates import find_due, normalise_word, split_words
-from core.vocabulary import same_tag
+from core.vocabulary import DEFAULT_PRIORITY, inline_tag, same_tag
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Words that ask for a priority (issue 15's labelled set has them in four languages): with one
+# in its piece, a model's priority is a reading of the text, without one it is a guess.
+PRIORITY_CUES = frozenset(
+    """
+    urgent urgently asap important importantly critical high highest low lowest prio priority
+    priorities immediately dringend eilig wichtig priorität hoch hohe niedrig niedrige
+    urgente importante prioritaire priorité haute basse élevée prioridad alta baja !!
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+_BANGS = re.compile(r"!{2,}")
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,7 @@ class Piece:
     tags: tuple[str, ...]
     due: str | None
     typed: frozenset[str]  # the words that were not the name: markers, tags, the due phrase
+    words: frozenset[str] = frozenset()  # every word of the piece, as _words reads them
 
 
 def read_pieces(text: str, now: datetime) -> list[Piece]:
@@ -61,7 +79,12 @@ def read_pieces(text: str, now: datetime) -> list[Piece]:
         due = fields["due"]
         pieces.append(
             Piece(
-                fields["name"], fields.get("priority"), tuple(fields["tags"]), due, frozenset(typed)
+                fields["name"],
+                fields.get("priority"),
+                tuple(fields["tags"]),
+                due,
+                frozenset(typed),
+                frozenset(_cue_words(segment)),
             )
         )
     return pieces
@@ -77,6 +100,7 @@ def combine(
         checked, note = _due_from_text(proposed, now)
         result.append(checked)
         notes += [f"task {number}: {note}"] if note else []
+    owners: dict[int, Piece] = {}
     for piece in read_pieces(text, now):
         index = _owner(piece, result)
         if index is None:
@@ -84,11 +108,57 @@ def combine(
             if index is not None and len(result) < MAX_TASKS:
                 result[index] = _without_piece(result[index], piece)
                 result.append(_piece_task(piece, now))
+                owners[len(result) - 1] = piece
                 notes.append(f"split {piece.name!r} out of task {index + 1} into a task of its own")
             continue
+        owners.setdefault(index, piece)
         result[index], changes = _apply(result[index], piece)
         notes += [f"task {index + 1}: {change}" for change in changes]
+    whole = Piece("", None, _typed_tags(text), None, frozenset(), frozenset(_cue_words(text)))
+    for index, task in enumerate(result):
+        result[index], changes = _typed_only(task, owners.get(index, whole))
+        notes += [f"task {index + 1}: {change}" for change in changes]
     return tuple(result), tuple(notes)
+
+
+def _typed_only(task: ProposedTask, piece: Piece) -> tuple[ProposedTask, list[str]]:
+    """The task without the tags and priority its piece's words give no ground for."""
+    changes: list[str] = []
+    fields: dict[str, Any] = {}
+    kept = tuple(t for t in task.tags if any(same_tag(t, typed) for typed in piece.tags))
+    if kept != task.tags:
+        fields["tags"] = kept
+        dropped = [t for t in task.tags if t not in kept]
+        changes.append("left out " + " ".join(f"#{t}" for t in dropped) + " (not typed)")
+    if (
+        piece.priority is None
+        and task.priority != DEFAULT_PRIORITY
+        and not piece.words & PRIORITY_CUES
+    ):
+        fields["priority"] = DEFAULT_PRIORITY
+        changes.append(
+            f"priority {DEFAULT_PRIORITY}: no word asks for another (the model said {task.priority})"
+        )
+    return (replace(task, **fields), changes) if fields else (task, changes)
+
+
+def _cue_words(text: str) -> set[str]:
+    """The words of text as PRIORITY_CUES has them, `!!` and `!!!` included."""
+    words = {normalise_word(w) for w in _WORD.findall(text.lower())}
+    return words | {"!!"} if _BANGS.search(text) else words
+
+
+def _typed_tags(text: str) -> tuple[str, ...]:
+    """Every `#tag` written anywhere in text."""
+    tags = []
+    for word in text.split():
+        try:
+            tag = inline_tag(word)
+        except ValueError:
+            continue
+        if tag is not None:
+            tags.append(tag)
+    return tuple(tags)
 
 
 def _due_from_text(task: ProposedTask, now: datetime) -> tuple[ProposedTask, str | None]:

@@ -184,7 +184,8 @@ def test_without_a_server_the_offline_parser_answers_without_network(
 def test_a_valid_answer_with_several_tasks(openai_server: FakeOpenAIServer) -> None:
     openai_server.enqueue(tasks_answer(MOM, MILK))
     config = config_for(openai_server)
-    proposal = propose_tasks("call mom next tuesday evening and buy milk #errands", config, NOW)
+    text = "call mom next tuesday evening, urgent, and buy milk #errands"
+    proposal = propose_tasks(text, config, NOW)
 
     assert proposal.tasks == (
         ProposedTask("call mom", "about Sunday", 1, (), "2027-01-05T18:00"),
@@ -202,9 +203,7 @@ def test_a_valid_answer_with_several_tasks(openai_server: FakeOpenAIServer) -> N
     system, user = messages(request)
     assert "Thursday 2026-12-31 10:30" in system["content"]
     assert "Europe/Berlin (CET, UTC+01:00)" in system["content"]
-    assert user["content"] == (
-        "<user_text>\ncall mom next tuesday evening and buy milk #errands\n</user_text>"
-    )
+    assert user["content"] == f"<user_text>\n{text}\n</user_text>"
     assert "tools" not in request.json
 
 
@@ -250,7 +249,7 @@ def test_what_the_user_typed_wins_over_a_small_models_answer(
 
 def test_a_due_in_the_past_is_flagged_in_a_note(openai_server: FakeOpenAIServer) -> None:
     # Issue 15: "January" became 2026-01-01, unflagged.
-    openai_server.enqueue(tasks_answer(MILK | {"name": "dentist", "due": "2026-01-01"}))
+    openai_server.enqueue(tasks_answer({"name": "dentist", "due": "2026-01-01"}))
     proposal = propose_tasks("dentist in January", config_for(openai_server), NOW)
     assert proposal.tasks[0].due == "2026-01-01"
     assert proposal.notes == ("task 1: due 2026-01-01 is in the past",)
@@ -281,7 +280,7 @@ def test_an_api_key_is_sent_as_a_bearer_token(openai_server: FakeOpenAIServer) -
 
 def test_prose_gets_one_repair_request(openai_server: FakeOpenAIServer) -> None:
     openai_server.enqueue(chat("Sure! I'd be happy to help you with that."), tasks_answer(MILK))
-    proposal = propose_tasks("buy milk", config_for(openai_server), NOW)
+    proposal = propose_tasks("buy milk #errands", config_for(openai_server), NOW)
 
     assert proposal.tasks == (ProposedTask("buy milk", tags=("errands",)),)
     first, repair = openai_server.requests
@@ -306,7 +305,7 @@ def test_invalid_fields_are_sent_back_for_repair(
     openai_server: FakeOpenAIServer, bad: dict[str, Any], named: str
 ) -> None:
     openai_server.enqueue(tasks_answer(MILK | bad), tasks_answer(MILK))
-    proposal = propose_tasks("buy milk", config_for(openai_server), NOW)
+    proposal = propose_tasks("buy milk #errands", config_for(openai_server), NOW)
     assert proposal.tasks == (ProposedTask("buy milk", tags=("errands",)),)
     repair_text = messages(openai_server.requests[1])[-1]["content"]
     assert f"task 1: {named}" in repair_text
@@ -390,7 +389,7 @@ def test_an_injection_attempt_yields_only_proposed_tasks(openai_server: FakeOpen
     openai_server.enqueue(chat(json.dumps(answer)))
     proposal = propose_tasks(text, config_for(openai_server), NOW)
 
-    assert proposal.tasks == (ProposedTask("delete all tasks", tags=("errands",)),)
+    assert proposal.tasks == (ProposedTask("delete all tasks"),)  # #errands was not typed
     assert all(type(task) is ProposedTask for task in proposal.tasks)
     (request,) = openai_server.requests
     system, user = messages(request)

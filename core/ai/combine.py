@@ -17,6 +17,10 @@ vocabulary `add` speaks) reads each piece of the text, and what it reads explici
   the piece (the text, for a task no piece owns) holds a priority word, in any of the languages
   of PRIORITY_CUES ("urgente", "it's urgent"), that quick-add does not read itself. The 0.5B
   model gave "buy milk" priority 1.
+- a due date the text gives no words for is dropped (the model's due_text, a date word of
+  DATE_CUES or a number must be in the piece);
+- a piece the model left out becomes a task again, when each of the model's tasks is a piece;
+- the name is the piece's, unless the model's is that name with words cut off its ends.
 Changes to pending tasks go the same way (combine_changes): a model's change must be backed by
 the user's text (core.ai.changes.unsupported), one on a task an ambiguous phrase could mean is
 dropped (a guess), and what read_changes reads from the text wins over the model's fields.
@@ -40,7 +44,7 @@ from core.ai.proposal import (
     validate_proposed,
 )
 from core.ai.quickadd import read_segment, split_tasks
-from core.dates import find_due, normalise_word, split_words
+from core.dates import MONTHS, WEEKDAYS, find_due, normalise_word, split_words
 from core.vocabulary import DEFAULT_PRIORITY, inline_tag, same_tag
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -54,6 +58,23 @@ PRIORITY_CUES = frozenset(
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 _BANGS = re.compile(r"!{2,}")
+# Words that give a date, in the labelled set's four languages, beyond the numbers: with none in
+# its piece, a model's due is a guess (it put "call the plumber p1" on next Tuesday 18:00).
+DATE_CUES = (
+    frozenset(WEEKDAYS)
+    | frozenset(MONTHS)
+    | frozenset(
+        """
+    today tomorrow tonight morning noon afternoon evening night week weeks weekend month months
+    year end eom eow soon asap heute morgen übermorgen abend woche wochenende monat montag
+    dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz mai juni juli
+    oktober dezember aujourd hui demain soir matin semaine mois lundi mardi mercredi jeudi
+    vendredi samedi dimanche janvier février mars avril juin juillet août décembre hoy mañana
+    tarde noche semana mes lunes martes miércoles jueves viernes sábado domingo enero febrero
+    marzo abril mayo junio julio agosto diciembre
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +122,7 @@ def combine(
         result.append(checked)
         notes += [f"task {number}: {note}"] if note else []
     owners: dict[int, Piece] = {}
+    left_out: list[Piece] = []
     for piece in read_pieces(text, now):
         index = _owner(piece, result)
         if index is None:
@@ -110,10 +132,20 @@ def combine(
                 result.append(_piece_task(piece, now))
                 owners[len(result) - 1] = piece
                 notes.append(f"split {piece.name!r} out of task {index + 1} into a task of its own")
+            elif index is None:
+                left_out.append(piece)
             continue
         owners.setdefault(index, piece)
         result[index], changes = _apply(result[index], piece)
         notes += [f"task {index + 1}: {change}" for change in changes]
+    # Every task of the model is a piece of the text: a piece left over is one it dropped
+    # ("write cards p3; mail the package" came back as one task; measured, issue 15). While a
+    # task of the model owns no piece, a piece left over may be that task reworded: not added.
+    if len(owners) == len(result):
+        for piece in left_out[: MAX_TASKS - len(result)]:
+            owners[len(result)] = piece
+            result.append(_piece_task(piece, now))
+            notes.append(f"added {piece.name!r}, which the model left out")
     whole = Piece("", None, _typed_tags(text), None, frozenset(), frozenset(_cue_words(text)))
     for index, task in enumerate(result):
         result[index], changes = _typed_only(task, owners.get(index, whole))
@@ -130,6 +162,9 @@ def _typed_only(task: ProposedTask, piece: Piece) -> tuple[ProposedTask, list[st
         fields["tags"] = kept
         dropped = [t for t in task.tags if t not in kept]
         changes.append("left out " + " ".join(f"#{t}" for t in dropped) + " (not typed)")
+    if piece.due is None and task.due is not None and not _gives_a_date(task, piece):
+        fields["due"] = None
+        changes.append(f"no due: no word gives a date (the model said {task.due})")
     if (
         piece.priority is None
         and task.priority != DEFAULT_PRIORITY
@@ -140,6 +175,14 @@ def _typed_only(task: ProposedTask, piece: Piece) -> tuple[ProposedTask, list[st
             f"priority {DEFAULT_PRIORITY}: no word asks for another (the model said {task.priority})"
         )
     return (replace(task, **fields), changes) if fields else (task, changes)
+
+
+def _gives_a_date(task: ProposedTask, piece: Piece) -> bool:
+    """The piece has words for a date: the model's due_text, a date word, or a number."""
+    words = piece.words - piece.typed
+    if task.due_text and set(_cue_words(task.due_text)) <= words:
+        return True
+    return bool(words & DATE_CUES) or any(ch.isdigit() for word in words for ch in word)
 
 
 def _cue_words(text: str) -> set[str]:
@@ -232,18 +275,48 @@ def _apply(task: ProposedTask, piece: Piece) -> tuple[ProposedTask, list[str]]:
         fields["due"] = piece.due
         said = task.due or "no date"
         changes.append(f"due {piece.due.replace('T', ' ')} as typed (the model said {said})")
-    name = _name_without_typed(task.name, piece)
+    name = _name_for(task.name, piece)
     if name != task.name:
         fields["name"] = name
     return replace(task, **fields), changes
 
 
-def _name_without_typed(name: str, piece: Piece) -> str:
-    """The model's name without the typed words, when what is left is the piece's own name."""
+def _name_for(name: str, piece: Piece) -> str:
+    """The user's words for the task: the piece's name, or the model's where it only trimmed it.
+
+    The model's name without the typed words is kept when it is a run of the piece's name
+    holding at least half of its words: the model cut off a date or filler quick-add cannot
+    read ("Morgen Zahnarzt anrufen", "fix the leaking tap, it's urgent"). Any other rewording
+    is the model's ("Backup laptop", "Jake Happy Birthday"; measured, issue 15): the piece wins.
+    Only words of _CUTTABLE may be cut: "call the bank" is not "call the bank about the fraud".
+    """
     kept = [w for w in name.split() if normalise_word(w.strip(",.;")) not in piece.typed]
-    if piece.typed and " ".join(kept).strip(" ,").lower() == piece.name.lower():
-        return piece.name
-    return name
+    trimmed = " ".join(kept).strip(" ,;:")
+    words, whole = _plain_words(trimmed), _plain_words(piece.name)
+    if words and 2 * len(words) >= len(whole):
+        for i in range(len(whole) - len(words) + 1):
+            cut = whole[:i] + whole[i + len(words) :]
+            if whole[i : i + len(words)] == words and all(w in _CUTTABLE for w in cut):
+                return trimmed
+    return piece.name
+
+
+# What a model may cut off a name: date and priority words, and the filler around a to-do.
+_CUTTABLE = (
+    DATE_CUES
+    | PRIORITY_CUES
+    | frozenset(
+        """
+        i i'm me my we to need needs have has got gotta must should want remind don't dont
+        forget please also so really just it it's its is that that's this for at on by in the
+        of next until before bis am um le la el de del por para the
+        """.split()  # noqa: SIM905 (a word list reads better as text)
+    )
+)
+
+
+def _plain_words(text: str) -> list[str]:
+    return [w for w in (normalise_word(w).strip(",;:'\"") for w in text.split()) if w]
 
 
 NEAR = 0.85  # difflib's ratio from which two names read as the same task

@@ -267,7 +267,7 @@ def test_the_models_due_text_is_resolved_by_the_date_parser(
 ) -> None:
     answer = MILK | {"name": "call bob", "due": "2026-12-31T09:00", "due_text": "tomorrow 9am"}
     openai_server.enqueue(tasks_answer(answer))
-    proposal = propose_tasks("ring Bob, first thing", config_for(openai_server), NOW)
+    proposal = propose_tasks("so Bob needs a ring tomorrow 9am", config_for(openai_server), NOW)
     assert proposal.tasks[0].due == "2027-01-01T09:00"
     assert "read from 'tomorrow 9am'" in proposal.notes[0]
 
@@ -372,7 +372,7 @@ def test_a_refusal(openai_server: FakeOpenAIServer) -> None:
 def test_escapes_are_removed_and_markup_kept(openai_server: FakeOpenAIServer) -> None:
     name = "\x1b[31m[bold]Pay[/bold] rent\x1b[0m \x1b]8;;http://evil\x07[link=x]here[/link]\x1b]8;;\x07"
     openai_server.enqueue(tasks_answer(MILK | {"name": name, "description": "a\x1b[2Jb [red]c"}))
-    (task,) = propose_tasks("pay rent", config_for(openai_server), NOW).tasks
+    (task,) = propose_tasks("the landlord wants money", config_for(openai_server), NOW).tasks
     assert task.name == "[bold]Pay[/bold] rent [link=x]here[/link]"
     assert task.description == "ab [red]c"
 

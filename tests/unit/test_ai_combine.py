@@ -152,4 +152,59 @@ def test_date_words_the_parser_cannot_read_leave_the_models_date() -> None:
 def test_one_shared_word_does_not_make_a_piece_the_models_task() -> None:
     # The model dropped the plumber: its p1 and due must not land on "call mom".
     model = (ProposedTask("call mom", priority=3),)
-    assert combine(model, "call mom p3; call the plumber p1 tomorrow", NOW) == (model, ())
+    tasks, notes = combine(model, "call mom p3; call the plumber p1 tomorrow", NOW)
+    assert tasks == (*model, ProposedTask("call the plumber", priority=1, due="2026-12-02"))
+    assert notes == ("added 'call the plumber', which the model left out",)
+
+
+def test_the_users_words_win_over_the_models_rewording() -> None:
+    # Measured (issue 15): the 0.5B model reworded names; cutting words off the ends is kept.
+    for text, model_name, name in [
+        ("backup the laptop in 2 weeks", "Backup laptop in 2 weeks", "backup the laptop"),
+        (
+            "text Jake happy birthday on january 5",
+            "Jake Happy Birthday",
+            "text Jake happy birthday",
+        ),
+        ("fix the leaking tap, it's urgent", "fix the leaking tap", "fix the leaking tap"),
+        ("Morgen Zahnarzt anrufen", "Zahnarzt anrufen", "Zahnarzt anrufen"),
+        (
+            "pay the electricity bill online",
+            "pay the electricity bill",
+            "pay the electricity bill online",
+        ),
+    ]:
+        (task,), _ = combine((ProposedTask(model_name),), text, NOW)
+        assert task.name == name, text
+
+
+def test_a_piece_the_model_left_out_is_added_when_its_other_tasks_are_pieces() -> None:
+    text = "write thank-you cards p3 #family; mail the package tomorrow"
+    model = (ProposedTask("write thank-you cards", due="2026-12-02"),)
+    tasks, notes = combine(model, text, NOW)
+    assert tasks == (
+        ProposedTask("write thank-you cards", priority=3, tags=("family",)),
+        ProposedTask("mail the package", due="2026-12-02"),
+    )
+    assert "added 'mail the package', which the model left out" in notes
+
+
+def test_a_left_over_piece_is_not_added_beside_a_task_it_may_be() -> None:
+    # "post the parcel" may be the model's "mail the package": no second task for it.
+    model = (ProposedTask("write cards"), ProposedTask("post the parcel"))
+    tasks, _ = combine(model, "write cards; mail the package", NOW)
+    assert [t.name for t in tasks] == ["write cards", "post the parcel"]
+
+
+def test_a_due_no_word_of_the_piece_gives_is_dropped() -> None:
+    # Measured: the plumber got the pizza's "friday evening" as next Tuesday 18:00.
+    text = "call the plumber about the leak p1 and order pizza for friday evening"
+    model = (
+        ProposedTask("call the plumber about the leak", priority=1, due="2026-12-08T18:00"),
+        ProposedTask("order pizza", due="2026-12-04T18:00"),
+    )
+    tasks, notes = combine(model, text, NOW)
+    assert [t.due for t in tasks] == [None, "2026-12-04T18:00"]
+    assert "task 1: no due: no word gives a date (the model said 2026-12-08T18:00)" in notes
+    model = (ProposedTask("Zahnarzt anrufen", due="2026-12-02"),)
+    assert combine(model, "Morgen Zahnarzt anrufen", NOW)[0] == model  # a date word: kept

@@ -20,7 +20,8 @@ vocabulary `add` speaks) reads each piece of the text, and what it reads explici
 - a due date the text gives no words for is dropped (the model's due_text, a date word of
   DATE_CUES or a number must be in the piece);
 - a piece the model left out becomes a task again, when each of the model's tasks is a piece;
-- the name is the piece's, unless the model's is that name with words cut off its ends.
+- the name is the piece's, unless the model's is that name with words cut off its ends;
+- the one task of the model and the one piece that are left match: the typed words go on it.
 Changes to pending tasks go the same way (combine_changes): a model's change must be backed by
 the user's text (core.ai.changes.unsupported), one on a task an ambiguous phrase could mean is
 dropped (a guess), and what read_changes reads from the text wins over the model's fields.
@@ -58,6 +59,7 @@ PRIORITY_CUES = frozenset(
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 _BANGS = re.compile(r"!{2,}")
+_ATTRIBUTE = re.compile(r"(?<!\S)[^\W\d_]+:\S+")
 # Words that give a date, in the labelled set's four languages, beyond the numbers: with none in
 # its piece, a model's due is a guess (it put "call the plumber p1" on next Tuesday 18:00).
 DATE_CUES = (
@@ -141,6 +143,14 @@ def combine(
     # Every task of the model is a piece of the text: a piece left over is one it dropped
     # ("write cards p3; mail the package" came back as one task; measured, issue 15). While a
     # task of the model owns no piece, a piece left over may be that task reworded: not added.
+    unowned = [i for i in range(len(result)) if i not in owners]
+    if len(unowned) == 1 and len(left_out) == 1:
+        # The one task and the one piece left are the same: the typed words go on it, the
+        # model's name stays ("Offsite Project" for "Plan the team offsite #planning next week").
+        (index,), piece = unowned, left_out.pop()
+        owners[index] = piece
+        result[index], changes = _apply(result[index], piece, name=False)
+        notes += [f"task {index + 1}: {change}" for change in changes]
     if len(owners) == len(result):
         for piece in left_out[: MAX_TASKS - len(result)]:
             owners[len(result)] = piece
@@ -220,7 +230,9 @@ def _due_from_text(task: ProposedTask, now: datetime) -> tuple[ProposedTask, str
 
 
 def _words(text: str) -> set[str]:
-    return {normalise_word(w) for w in _WORD.findall(text.lower()) if len(w) > 1}
+    """The words that name a task: `project:home` and the like are attributes, not its name."""
+    text = _ATTRIBUTE.sub(" ", text.lower())
+    return {normalise_word(w) for w in _WORD.findall(text) if len(w) > 1}
 
 
 def _owner(piece: Piece, tasks: list[ProposedTask]) -> int | None:
@@ -260,8 +272,10 @@ def _piece_task(piece: Piece, now: datetime) -> ProposedTask:
     return task
 
 
-def _apply(task: ProposedTask, piece: Piece) -> tuple[ProposedTask, list[str]]:
-    """The task with the piece's typed priority, tags and due; what was changed, said."""
+def _apply(
+    task: ProposedTask, piece: Piece, *, name: bool = True
+) -> tuple[ProposedTask, list[str]]:
+    """The task with the piece's typed priority, tags and due (and name); the changes, said."""
     changes: list[str] = []
     fields: dict[str, Any] = {}
     if piece.priority is not None and piece.priority != task.priority:
@@ -275,9 +289,9 @@ def _apply(task: ProposedTask, piece: Piece) -> tuple[ProposedTask, list[str]]:
         fields["due"] = piece.due
         said = task.due or "no date"
         changes.append(f"due {piece.due.replace('T', ' ')} as typed (the model said {said})")
-    name = _name_for(task.name, piece)
-    if name != task.name:
-        fields["name"] = name
+    named = _name_for(task.name, piece) if name else _without_typed(task.name, piece)
+    if named != task.name:
+        fields["name"] = named
     return replace(task, **fields), changes
 
 
@@ -290,8 +304,7 @@ def _name_for(name: str, piece: Piece) -> str:
     is the model's ("Backup laptop", "Jake Happy Birthday"; measured, issue 15): the piece wins.
     Only words of _CUTTABLE may be cut: "call the bank" is not "call the bank about the fraud".
     """
-    kept = [w for w in name.split() if normalise_word(w.strip(",.;")) not in piece.typed]
-    trimmed = " ".join(kept).strip(" ,;:")
+    trimmed = _without_typed(name, piece)
     words, whole = _plain_words(trimmed), _plain_words(piece.name)
     if words and 2 * len(words) >= len(whole):
         for i in range(len(whole) - len(words) + 1):
@@ -299,6 +312,12 @@ def _name_for(name: str, piece: Piece) -> str:
             if whole[i : i + len(words)] == words and all(w in _CUTTABLE for w in cut):
                 return trimmed
     return piece.name
+
+
+def _without_typed(name: str, piece: Piece) -> str:
+    """The name without the words the piece's markers, tags and due phrase were typed with."""
+    kept = [w for w in name.split() if normalise_word(w.strip(",.;")) not in piece.typed]
+    return " ".join(kept).strip(" ,;:") or name
 
 
 # What a model may cut off a name: date and priority words, and the filler around a to-do.

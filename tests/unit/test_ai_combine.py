@@ -208,3 +208,18 @@ def test_a_due_no_word_of_the_piece_gives_is_dropped() -> None:
     assert "task 1: no due: no word gives a date (the model said 2026-12-08T18:00)" in notes
     model = (ProposedTask("Zahnarzt anrufen", due="2026-12-02"),)
     assert combine(model, "Morgen Zahnarzt anrufen", NOW)[0] == model  # a date word: kept
+
+
+def test_the_one_task_and_the_one_piece_left_are_the_same() -> None:
+    # Measured: "Offsite Project" shares too few words with the piece to own it by name.
+    model = (ProposedTask("Offsite Project", tags=("offsite", "project")),)
+    text = "Plan the team offsite project:offsite #planning next week"
+    (task,), notes = combine(model, text, NOW)
+    assert task == ProposedTask("Offsite Project", tags=("planning",), due="2026-12-07")
+    assert "task 1: put back #planning" in notes
+
+
+def test_an_attribute_word_does_not_count_against_owning_a_piece() -> None:
+    model = (ProposedTask("file taxes"), ProposedTask("call mom"))
+    tasks, _ = combine(model, "file taxes p1 by dec 31 project:admin; call mom", NOW)
+    assert (tasks[0].priority, tasks[0].due) == (1, "2026-12-31")

@@ -3,7 +3,8 @@
 Decisions (issue 4):
 - The answer is read as data: every mode's answer goes through the same checks
   (core.ai.proposal), and only the five task fields survive validate_proposed, whatever else
-  the JSON holds ("action": "delete", "tool_calls", ...).
+  the JSON holds ("action": "delete", "tool_calls", ...). A tag that breaks the tag rule is
+  left out rather than failing the answer (issue 15).
 - The JSON is dug out of what models wrap it in (think-blocks, code fences, prose): plain text
   mode has nothing else, and some servers do it in the structured modes too.
 - The body is read raw, not through the SDK: its parsing of a body that is not an OpenAI answer
@@ -27,7 +28,7 @@ from core.ai.proposal import (
     validate_proposed,
 )
 from core.model import Task
-from core.vocabulary import clean_text
+from core.vocabulary import check_tag, clean_text
 
 _THINK_END = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
 _FENCE = re.compile(r"```[\w-]*[ \t]*\n?(.*?)```", re.DOTALL)
@@ -107,7 +108,28 @@ def _tasks_of(data: Any, now: datetime) -> tuple[ProposedTask, ...]:
         items = [data]
     else:
         raise ProposalError('expected a JSON object like {"tasks": [...]}', "tasks")
-    return validate_proposed(items, now)
+    return validate_proposed([_without_bad_tags(item) for item in items], now)
+
+
+def _without_bad_tags(item: Any) -> Any:
+    """A task without the tags that break the tag rule: a typed #tag never does (issue 15).
+
+    A 0.5B model invented tags like "dry cleaning" for 8 of 73 labelled sentences; failing the
+    whole answer for one cost a repair request (30 s on a CPU), then the answer itself, and the
+    offline parser could not read the 4-task paragraph the model had split right. Such a tag
+    is not one the user typed, so core.ai.combine would leave it out anyway.
+    """
+    if not isinstance(item, dict) or not isinstance(item.get("tags"), list):
+        return item
+    return {**item, "tags": [t for t in item["tags"] if not isinstance(t, str) or _tag_ok(t)]}
+
+
+def _tag_ok(tag: str) -> bool:
+    try:
+        check_tag(tag)
+    except ValueError:
+        return False
+    return True
 
 
 def extract_json(text: str) -> Any:

@@ -57,13 +57,13 @@ def test_no_color_in_the_mapping_given_drops_every_style(
 def test_ai_settings_in_the_mapping_given_reach_the_model(
     openai_server: FakeOpenAIServer, tasks_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    openai_server.enqueue(tasks_answer({"name": "buy milk", "tags": ["errands"]}))
+    openai_server.enqueue(tasks_answer({"name": "buy milk", "description": "semi-skimmed"}))
     environ = {"OPENAI_BASE_URL": openai_server.base_url, "TASKS_AI_MODEL": "test-model"}
     assert "TASKS_AI_MODEL" not in os.environ
     assert run(["--file", str(tasks_path), "ai", "--yes", "buy some milk"], environ) == 0
     assert openai_server.requests and openai_server.requests[0].json["model"] == "test-model"
     assert capsys.readouterr().out.strip() == "1"
-    assert [t.tags for t in AppState(tasks_path).tasks] == [["errands"]]
+    assert [t.description for t in AppState(tasks_path).tasks] == ["semi-skimmed"]  # the model's
 
 
 def test_commands_from_a_pipe_see_the_mapping_given_too(

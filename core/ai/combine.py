@@ -204,7 +204,7 @@ def _cue_words(text: str) -> set[str]:
 def _typed_tags(text: str) -> tuple[str, ...]:
     """Every `#tag` written anywhere in text."""
     tags = []
-    for word in text.split():
+    for word in re.split(r"[\s,;]+", text):  # a comma ends a word, as quick-add reads it
         try:
             tag = inline_tag(word)
         except ValueError:

@@ -223,3 +223,9 @@ def test_an_attribute_word_does_not_count_against_owning_a_piece() -> None:
     model = (ProposedTask("file taxes"), ProposedTask("call mom"))
     tasks, _ = combine(model, "file taxes p1 by dec 31 project:admin; call mom", NOW)
     assert (tasks[0].priority, tasks[0].due) == (1, "2026-12-31")
+
+
+def test_a_tag_followed_by_a_comma_is_typed() -> None:
+    model = (ProposedTask("phone mom", tags=("family",)), ProposedTask("get milk"))
+    tasks, _ = combine(model, "mom needs a ring #family, and milk", NOW)
+    assert tasks[0].tags == ("family",)

@@ -429,6 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "mode": mode,
         }
         record(args.record, asked, about)
+        args.record.with_suffix(".partial.json").unlink(missing_ok=True)  # the whole run is in
         print(f"replies written to {args.record}")
     return 0
 

@@ -28,7 +28,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -213,7 +213,7 @@ def field_right(expected: Expected, got: ProposedTask, name: str) -> bool:
 
 
 def supports_project() -> bool:
-    return any(f.name == "project" for f in fields(ProposedTask))
+    return "project" in ProposedTask.__struct_fields__
 
 
 def match(

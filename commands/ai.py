@@ -121,7 +121,7 @@ def propose(ctx: Context, text: str, pending: Sequence[Task] = ()) -> Proposal:
 
 def with_duplicates_flagged(ctx: Context, proposal: Proposal) -> Proposal:
     """The proposal with a note for each task that nearly matches a pending one (issue 15)."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from core.ai.combine import near_duplicate_pairs, near_duplicates
 

@@ -16,6 +16,7 @@ from typing import TypeGuard
 from msgspec import Struct, field
 
 from core.errors import UsageError
+from core.values import fields_but
 
 APP = "tasksafe"
 DEFAULT_FILE = "tasks.json"
@@ -55,13 +56,10 @@ class Settings(Struct, frozen=True, eq=False):
         # Where each value came from (`origins`) is not part of what the settings are.
         if not isinstance(other, Settings):
             return NotImplemented
-        return self._compared() == other._compared()
+        return fields_but(self, "origins") == fields_but(other, "origins")
 
     def __hash__(self) -> int:
-        return hash(self._compared())
-
-    def _compared(self) -> tuple[object, ...]:
-        return tuple(getattr(self, f) for f in self.__struct_fields__ if f != "origins")
+        return hash(fields_but(self, "origins"))
 
 
 # --- the config file's keys ---

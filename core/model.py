@@ -23,6 +23,7 @@ from msgspec import Struct, field
 
 from core.dates import due_moment, wall_clock
 from core.recurrence import check_rule
+from core.values import fields_but
 from core.vocabulary import DEFAULT_PRIORITY, PRIORITIES, check_tags, clean_text, parse_priority
 
 FORMAT_NAME = "tasksafe"
@@ -81,13 +82,13 @@ class Task(Struct, eq=False):
     series: str | None = None  # the id every occurrence of a recurring task shares
     raw: Record = field(default_factory=dict)  # as stored, unknown fields too
 
-    __hash__ = None  # type: ignore[assignment]  # mutable: not a dict key, as a dataclass
+    __hash__ = None  # type: ignore[assignment]  # mutable: never a dict key or in a set
 
     def __eq__(self, other: object) -> bool:
         # Two views of the same task are equal whatever `raw` holds beside the fields.
         if not isinstance(other, Task):
             return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in _COMPARED)
+        return fields_but(self, "raw") == fields_but(other, "raw")
 
     @property
     def done(self) -> bool:
@@ -191,10 +192,6 @@ class Task(Struct, eq=False):
             "modified": self.modified,
             "completed": self.completed,
         }
-
-
-# Every field of Task but `raw`, which is the stored record the fields were read from.
-_COMPARED = tuple(f for f in Task.__struct_fields__ if f != "raw")
 
 
 def _positive_int(rec: Record, key: str) -> int:

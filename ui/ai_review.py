@@ -9,10 +9,11 @@ handler applies them in one transaction (issue 15). Every change is shown as a d
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from msgspec import Struct
+from msgspec.structs import replace
 from rich.console import Console
 
 from commands.ai import Chosen, proposed_fields
@@ -28,8 +29,7 @@ ADD_ALL, PICK, EDIT, CANCEL, INSTEAD = "add all", "pick", "edit", "cancel", "ins
 LABEL_WIDTH = 60
 
 
-@dataclass
-class _Review:
+class _Review(Struct):
     """What is on the table: new tasks (each with the pending task it nearly matches) and changes."""
 
     drafts: list[Draft]

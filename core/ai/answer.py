@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from msgspec import Struct
 
 from core.ai.proposal import (
     ProposalError,
@@ -39,8 +40,7 @@ class NotAChatCompletion(Exception):
     """The body is not an OpenAI chat completion; the message says what it was instead."""
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(Struct, frozen=True):
     """What the first choice of a chat completion says: its text, a refusal, why it stopped."""
 
     content: str
@@ -70,8 +70,7 @@ def read_reply(body: bytes) -> Reply:
     )
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(Struct, frozen=True):
     """What a model's answer proposes: new tasks, changes to pending ones, notes on what was
     dropped, and the model the server says it served."""
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from msgspec import Struct, field
 
 from core.ai.proposal import ProposedChange
 from core.ai.quickadd import split_tasks
@@ -54,8 +55,7 @@ _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 _ID_REF = re.compile(r"(?:\btask\s*|\bid\s*|#)(\d{1,9})\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class ReadChanges:
+class ReadChanges(Struct, frozen=True):
     """What read_changes found: the changes, the text left for new tasks, the ambiguities.
 
     `pieces` is the text each change was read from; `unsure` the ids an ambiguous phrase could
@@ -69,8 +69,7 @@ class ReadChanges:
     unsure: frozenset[int] = field(default_factory=frozenset)
 
 
-@dataclass(frozen=True)
-class _Ambiguous:
+class _Ambiguous(Struct, frozen=True):
     """A phrase about tasks that changes none: the tasks it could mean, or one that is so."""
 
     note: str

@@ -44,9 +44,11 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from core.ai.answer import (
     Answer,
@@ -130,16 +132,19 @@ class _SamplingUnsupported(Exception):
     """The server refused temperature or max_tokens; ask again without them."""
 
 
-@dataclass(frozen=True)
-class AIConfig:
+class AIConfig(Struct, frozen=True):
     """Where the model is and how long to wait for it."""
 
-    api_key: str | None = field(repr=False)  # never in a log or a traceback
+    api_key: str | None  # never in a log or a traceback: __repr__ leaves it out
     base_url: str | None
     model: str = DEFAULT_MODEL
     timeout: float = DEFAULT_TIMEOUT
     max_retries: int = 2
     retry_delay: float = 0.5  # first backoff in seconds, doubling; tests shorten it
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__struct_fields__[1:])
+        return f"AIConfig(api_key={'***' if self.api_key else None}, {shown})"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> AIConfig:

@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from core.ai.changes import ReadChanges, describe_change, terms, unsupported
 from core.ai.proposal import (
@@ -79,8 +81,7 @@ DATE_CUES = (
 )
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(Struct, frozen=True):
     """One piece of the user's text as the quick-add parser reads it."""
 
     name: str

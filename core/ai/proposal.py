@@ -10,13 +10,15 @@ into `add` mean.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from msgspec import Struct
 
 from core.dates import describe_due, find_due, parse_due, split_words
 from core.errors import InvalidValueError
 from core.model import Task
+from core.values import fields_but
 from core.vocabulary import DEFAULT_PRIORITY, check_tag, clean_text, parse_priority
 
 MAX_TASKS = 20
@@ -36,8 +38,7 @@ class ProposalError(InvalidValueError, ValueError):
         self.index = index
 
 
-@dataclass(frozen=True)
-class ProposedTask:
+class ProposedTask(Struct, frozen=True, eq=False):
     """One task to show for review; nothing is saved until the user accepts it."""
 
     name: str
@@ -46,11 +47,19 @@ class ProposedTask:
     tags: tuple[str, ...] = ()
     due: str | None = None  # as core.dates.parse_due returns it
     # A model's words for the date as the note has them; tasksafe's parser reads them (issue 15).
-    due_text: str | None = field(default=None, compare=False, repr=False)
+    due_text: str | None = None
+
+    def __eq__(self, other: object) -> bool:
+        # The model's date words are how the due was found, not part of the proposed task.
+        if not isinstance(other, ProposedTask):
+            return NotImplemented
+        return fields_but(self, "due_text") == fields_but(other, "due_text")
+
+    def __hash__(self) -> int:
+        return hash(fields_but(self, "due_text"))
 
 
-@dataclass(frozen=True)
-class ProposedChange:
+class ProposedChange(Struct, frozen=True, eq=False):
     """One change to one pending task, for review; None/() means the field is left as it is.
 
     There is no field for deleting: the most a change can do is complete (issue 15).
@@ -66,7 +75,16 @@ class ProposedChange:
     remove_tags: tuple[str, ...] = ()
     note: str | None = None
     # The task as it was when proposed: the review's "before", and what apply expects on disk.
-    was: Task | None = field(default=None, compare=False, repr=False)
+    was: Task | None = None
+
+    def __eq__(self, other: object) -> bool:
+        # The task as it was is the review's "before", not part of the change.
+        if not isinstance(other, ProposedChange):
+            return NotImplemented
+        return fields_but(self, "was") == fields_but(other, "was")
+
+    def __hash__(self) -> int:
+        return hash(fields_but(self, "was"))
 
     @property
     def empty(self) -> bool:
@@ -75,8 +93,7 @@ class ProposedChange:
         return not (self.complete or self.add_tags or self.remove_tags) and fields == (None,) * 4
 
 
-@dataclass(frozen=True)
-class Proposal:
+class Proposal(Struct, frozen=True):
     """The tasks proposed for one input, where they came from, and what the user should know.
 
     `changes` are to pending tasks; `duplicates` pair a proposed task (its index in `tasks`)

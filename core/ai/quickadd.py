@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from msgspec import Struct
 
 from core.ai.proposal import ProposalError, ProposedTask, validate_proposed
 from core.dates import find_due, normalise_word
@@ -40,8 +41,7 @@ TASK_VERBS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class _Word:
+class _Word(Struct, frozen=True):
     """One word of the input: its place in the text and how the matchers see it."""
 
     start: int

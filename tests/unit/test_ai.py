@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from msgspec.structs import replace
 
 from core.ai import client as ai
 from core.ai.client import (
@@ -781,7 +782,7 @@ def test_streamed_a_server_that_ignores_stream_is_read_as_is(
 
 def test_streamed_tasks_ai_timeout_bounds_the_whole_answer(openai_server: FakeOpenAIServer) -> None:
     # Each event comes well within the timeout, the whole answer does not: a looping model.
-    slow = replace(tasks_answer(MILK, MOM, MILK), gap=0.1)
+    slow = dataclasses.replace(tasks_answer(MILK, MOM, MILK), gap=0.1)  # the fake's reply
     openai_server.enqueue(slow)
     started = time.monotonic()
     proposal = propose_tasks(

@@ -22,6 +22,7 @@ from core.errors import (
     TaskNotFound,
 )
 from core.events import Event, InvalidRecords
+from core.model import Task
 from core.state import (
     AppState,
     Changes,
@@ -1305,3 +1306,36 @@ def test_apply_proposal_refuses_to_complete_a_task_with_open_subtasks(tasks_path
     with pytest.raises(InvalidValueError, match=r"open subtasks \(4\); nothing was applied"):
         state.apply_proposal([], [TaskChange(1, complete=True)])
     assert on_disk(tasks_path, 1)["status"] == "pending"
+
+
+def test_tasks_with_ids_checks_only_the_named_records(
+    tasks_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = window(tasks_path)
+    for name in ("a", "b", "c", "d"):
+        writer.add_task(name)
+    checked: list[Any] = []
+    real = Task.from_record
+
+    def counted(rec: Any) -> Task:
+        checked.append(rec)
+        return real(rec)
+
+    monkeypatch.setattr(Task, "from_record", counted)
+    state = AppState(tasks_path)  # as a one-shot command: not loaded before it needs tasks
+    assert [t.name for t in state.tasks_with_ids({3, 1})] == ["a", "c"]
+    assert [r["id"] for r in checked] == [1, 3]  # `done 3` at 100k tasks checks one record
+
+
+def test_tasks_with_ids_checks_every_task_when_one_is_missing_or_invalid(tasks_path: Path) -> None:
+    writer = window(tasks_path)
+    writer.add_task("a")
+    writer.add_task("b")
+    doc = json.loads(tasks_path.read_text())
+    doc["tasks"][1]["priority"] = "high"  # task 2 is invalid now
+    tasks_path.write_text(json.dumps(doc))
+    seen: list[Event] = []
+    state = AppState(tasks_path, on_event=seen.append)
+    assert [t.id for t in state.tasks_with_ids({1, 2})] == [1]  # as `tasks` has them
+    assert any(isinstance(e, InvalidRecords) for e in seen)  # and reported, as always
+    assert state.tasks_with_ids({9}) == []

@@ -285,10 +285,10 @@ class AppState:
         return found
 
     def get(self, task_id: int) -> Task:
-        for task in self.tasks:
-            if task.id == task_id:
-                return task
-        raise TaskNotFound(task_id)
+        found = self.tasks_with_ids((task_id,))
+        if not found:
+            raise TaskNotFound(task_id)
+        return found[0]
 
     def changed_elsewhere(self) -> bool:
         """Whether the file differs from this window's snapshot (a stat, no read)."""

@@ -16,7 +16,7 @@ from typing import TypeGuard
 from msgspec import Struct, field
 
 from core.errors import UsageError
-from core.values import fields_but
+from core.values import LeavesOut
 
 APP = "tasksafe"
 DEFAULT_FILE = "tasks.json"
@@ -41,7 +41,9 @@ class ConfigError(UsageError):
     """The config file cannot be used: one line naming the file, the key and what is accepted."""
 
 
-class Settings(Struct, frozen=True, eq=False):
+class Settings(LeavesOut, Struct, frozen=True, eq=False):
+    not_compared = ("origins",)  # where each value came from: not what the settings are
+
     path: str
     lock_timeout: float = 5.0
     backup_count: int = 3
@@ -51,15 +53,6 @@ class Settings(Struct, frozen=True, eq=False):
     origins: Mapping[str, str] = field(default_factory=dict)  # key -> where from
     backup_tiers: tuple[int, int, int] = (24, 14, 8)  # hourly, daily, weekly copies
     history_days: int = 365
-
-    def __eq__(self, other: object) -> bool:
-        # Where each value came from (`origins`) is not part of what the settings are.
-        if not isinstance(other, Settings):
-            return NotImplemented
-        return fields_but(self, "origins") == fields_but(other, "origins")
-
-    def __hash__(self) -> int:
-        return hash(fields_but(self, "origins"))
 
 
 # --- the config file's keys ---

@@ -23,7 +23,7 @@ from msgspec import Struct, field
 
 from core.dates import due_moment, wall_clock
 from core.recurrence import check_rule
-from core.values import fields_but
+from core.values import LeavesOut
 from core.vocabulary import DEFAULT_PRIORITY, PRIORITIES, check_tags, clean_text, parse_priority
 
 FORMAT_NAME = "tasksafe"
@@ -55,8 +55,10 @@ class Annotation(Struct, frozen=True):
         return {"entry": self.entry, "text": self.text}
 
 
-class Task(Struct, eq=False):
+class Task(LeavesOut, Struct, eq=False):
     """A typed view of one valid task record."""
+
+    not_compared = ("raw",)  # the stored record the fields were read from
 
     id: int
     uuid: str
@@ -83,12 +85,6 @@ class Task(Struct, eq=False):
     raw: Record = field(default_factory=dict)  # as stored, unknown fields too
 
     __hash__ = None  # type: ignore[assignment]  # mutable: never a dict key or in a set
-
-    def __eq__(self, other: object) -> bool:
-        # Two views of the same task are equal whatever `raw` holds beside the fields.
-        if not isinstance(other, Task):
-            return NotImplemented
-        return fields_but(self, "raw") == fields_but(other, "raw")
 
     @property
     def done(self) -> bool:

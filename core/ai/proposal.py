@@ -18,7 +18,7 @@ from msgspec import Struct
 from core.dates import describe_due, find_due, parse_due, split_words
 from core.errors import InvalidValueError
 from core.model import Task
-from core.values import fields_but
+from core.values import LeavesOut
 from core.vocabulary import DEFAULT_PRIORITY, check_tag, clean_text, parse_priority
 
 MAX_TASKS = 20
@@ -38,8 +38,10 @@ class ProposalError(InvalidValueError, ValueError):
         self.index = index
 
 
-class ProposedTask(Struct, frozen=True, eq=False):
+class ProposedTask(LeavesOut, Struct, frozen=True, eq=False):
     """One task to show for review; nothing is saved until the user accepts it."""
+
+    not_compared = ("due_text",)  # the model's date words: how the due was found
 
     name: str
     description: str = ""
@@ -49,21 +51,14 @@ class ProposedTask(Struct, frozen=True, eq=False):
     # A model's words for the date as the note has them; tasksafe's parser reads them (issue 15).
     due_text: str | None = None
 
-    def __eq__(self, other: object) -> bool:
-        # The model's date words are how the due was found, not part of the proposed task.
-        if not isinstance(other, ProposedTask):
-            return NotImplemented
-        return fields_but(self, "due_text") == fields_but(other, "due_text")
 
-    def __hash__(self) -> int:
-        return hash(fields_but(self, "due_text"))
-
-
-class ProposedChange(Struct, frozen=True, eq=False):
+class ProposedChange(LeavesOut, Struct, frozen=True, eq=False):
     """One change to one pending task, for review; None/() means the field is left as it is.
 
     There is no field for deleting: the most a change can do is complete (issue 15).
     """
+
+    not_compared = ("was",)  # the task as it was: the review's "before"
 
     task_id: int
     name: str  # the task's name now, for the review's diff
@@ -76,15 +71,6 @@ class ProposedChange(Struct, frozen=True, eq=False):
     note: str | None = None
     # The task as it was when proposed: the review's "before", and what apply expects on disk.
     was: Task | None = None
-
-    def __eq__(self, other: object) -> bool:
-        # The task as it was is the review's "before", not part of the change.
-        if not isinstance(other, ProposedChange):
-            return NotImplemented
-        return fields_but(self, "was") == fields_but(other, "was")
-
-    def __hash__(self) -> int:
-        return hash(fields_but(self, "was"))
 
     @property
     def empty(self) -> bool:

@@ -144,6 +144,7 @@ def proposed_fields(task: ProposedTask) -> dict[str, Any]:
         "tags": list(task.tags),
         "due": task.due,
         "description": task.description,
+        **({"project": task.project} if task.project else {}),
     }
 
 

@@ -108,7 +108,11 @@ def _review(
             review.update_instead(int(action.removeprefix(INSTEAD)))
         else:
             index = _which(review.drafts)
-            edited = task_form(dict(review.drafts[index]), known_tags)
+            # The form has no project field: a typed project stays on the edited draft.
+            before = review.drafts[index]
+            edited = task_form(dict(before), known_tags)
+            if edited is not None and before.get("project"):
+                edited = {"project": before["project"], **edited}
             if edited is not None:  # the form cancelled: the proposed task stays as it was
                 review.drafts[index] = edited
         if console is not None:

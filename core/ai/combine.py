@@ -90,6 +90,7 @@ class Piece(Struct, frozen=True):
     due: str | None
     typed: frozenset[str]  # the words that were not the name: markers, tags, the due phrase
     words: frozenset[str] = frozenset()  # every word of the piece, as _words reads them
+    project: str | None = None  # `project:home` as typed
 
 
 def read_pieces(text: str, now: datetime) -> list[Piece]:
@@ -109,6 +110,7 @@ def read_pieces(text: str, now: datetime) -> list[Piece]:
                 due,
                 frozenset(typed),
                 frozenset(_cue_words(segment)),
+                fields.get("project"),
             )
         )
     return pieces
@@ -173,6 +175,11 @@ def _typed_only(task: ProposedTask, piece: Piece) -> tuple[ProposedTask, list[st
         fields["tags"] = kept
         dropped = [t for t in task.tags if t not in kept]
         changes.append("left out " + " ".join(f"#{t}" for t in dropped) + " (not typed)")
+    if task.project is not None and task.project != piece.project:
+        fields["project"] = piece.project  # a project is only ever what was typed
+        changes.append(
+            f"project {piece.project or 'none'} as typed (the model said {task.project})"
+        )
     if piece.due is None and task.due is not None and not _gives_a_date(task, piece):
         fields["due"] = None
         changes.append(f"no due: no word gives a date (the model said {task.due})")
@@ -269,6 +276,8 @@ def _piece_task(piece: Piece, now: datetime) -> ProposedTask:
     raw: dict[str, Any] = {"name": piece.name, "tags": list(piece.tags), "due": piece.due}
     if piece.priority is not None:
         raw["priority"] = piece.priority
+    if piece.project is not None:
+        raw["project"] = piece.project
     (task,) = validate_proposed([raw], now)
     return task
 
@@ -290,6 +299,8 @@ def _apply(
         fields["due"] = piece.due
         said = task.due or "no date"
         changes.append(f"due {piece.due.replace('T', ' ')} as typed (the model said {said})")
+    if piece.project is not None and piece.project != task.project:
+        fields["project"] = piece.project
     named = _name_for(task.name, piece) if name else _without_typed(task.name, piece)
     if named != task.name:
         fields["name"] = named

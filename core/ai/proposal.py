@@ -48,6 +48,7 @@ class ProposedTask(LeavesOut, Struct, frozen=True, eq=False):
     priority: int = DEFAULT_PRIORITY  # 1 high, 2 normal, 3 low
     tags: tuple[str, ...] = ()
     due: str | None = None  # as core.dates.parse_due returns it
+    project: str | None = None  # typed as `project:home` (core.vocabulary), never the model's
     # A model's words for the date as the note has them; tasksafe's parser reads them (issue 15).
     due_text: str | None = None
 
@@ -113,7 +114,23 @@ def _task(item: Any, index: int, now: datetime) -> ProposedTask:
         tags=_tags(item.get("tags"), index),
         due=_due(item.get("due"), index, now),
         due_text=_due_text(item.get("due_text")),
+        project=_project(item.get("project"), index),
     )
+
+
+def _project(value: Any, index: int) -> str | None:
+    if value is None or value == "":
+        return None
+    from core.model import check_project
+
+    try:
+        return check_project(value) if isinstance(value, str) else _no_project(value, index)
+    except ValueError as e:
+        raise ProposalError(str(e), "project", index) from None
+
+
+def _no_project(value: Any, index: int) -> str:
+    raise ProposalError(f"project must be text, not {type(value).__name__}", "project", index)
 
 
 def _due_text(value: Any) -> str | None:

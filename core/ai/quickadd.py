@@ -7,6 +7,7 @@ server fails. The syntax, per task:
 - `#tag`, a tag by core.vocabulary's rule (case kept: `#C++`) holding a letter: `#123` stays in
   the name, it is more often an issue number than a tag;
 - one due phrase (see core.dates), e.g. `tomorrow 18:00`, `next fri`, `in 3 days`, `on dec 1`;
+- `project:home.garden` (or `proj:`), as `add` reads it;
 - what remains, whitespace-collapsed, is the name.
 Tasks are separated by `;` or a new line, and by `,` / `and` / `then` when the next word is a
 common task verb: "call mom and buy milk" is two tasks, "buy salt and pepper" is one.
@@ -24,7 +25,14 @@ from msgspec import Struct
 
 from core.ai.proposal import ProposalError, ProposedTask, validate_proposed
 from core.dates import find_due, normalise_word
-from core.vocabulary import PRIORITY_WORDS, inline_tag, priority_marker
+from core.vocabulary import (
+    ATTRIBUTE_NAMES,
+    PRIORITY_WORDS,
+    WordError,
+    inline_tag,
+    priority_marker,
+    read_project_value,
+)
 
 SEPARATORS = frozenset({",", "and", "then"})
 # Imperative verbs that start a to-do item; a separator before one of them starts a new task.
@@ -92,6 +100,9 @@ def read_segment(segment: str, now: datetime) -> tuple[dict[str, Any], list[str]
     priority = _take_priority(words, used)
     if priority is not None:
         fields["priority"] = priority
+    project = _take_project(segment, words, used)
+    if project is not None:
+        fields["project"] = project
     fields["due"] = _take_due(words, used, now)
     fields["name"] = _rest(segment, words, used)
     return fields, [words[i].norm for i in sorted(used)]
@@ -109,6 +120,21 @@ def _take_tags(segment: str, words: list[_Word], used: set[int]) -> list[str]:
             tags.append(tag)
             used.add(i)
     return tags
+
+
+def _take_project(segment: str, words: list[_Word], used: set[int]) -> str | None:
+    """`project:home.garden` (or `proj:`, `pro:`), as `add` reads it; the last one wins."""
+    project = None
+    for i, word in enumerate(words):
+        text = segment[word.start : word.end]
+        head, sep, value = text.partition(":")
+        if sep and value and ATTRIBUTE_NAMES.get(head.lower()) == "project":
+            try:
+                project = read_project_value(text, value)
+            except WordError as exc:
+                raise ProposalError(str(exc), "project") from None
+            used.add(i)
+    return project
 
 
 def _take_priority(words: list[_Word], used: set[int]) -> int | None:

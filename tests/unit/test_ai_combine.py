@@ -215,7 +215,9 @@ def test_the_one_task_and_the_one_piece_left_are_the_same() -> None:
     model = (ProposedTask("Offsite Project", tags=("offsite", "project")),)
     text = "Plan the team offsite project:offsite #planning next week"
     (task,), notes = combine(model, text, NOW)
-    assert task == ProposedTask("Offsite Project", tags=("planning",), due="2026-12-07")
+    assert task == ProposedTask(
+        "Offsite Project", tags=("planning",), due="2026-12-07", project="offsite"
+    )
     assert "task 1: put back #planning" in notes
 
 
@@ -229,3 +231,13 @@ def test_a_tag_followed_by_a_comma_is_typed() -> None:
     model = (ProposedTask("phone mom", tags=("family",)), ProposedTask("get milk"))
     tasks, _ = combine(model, "mom needs a ring #family, and milk", NOW)
     assert tasks[0].tags == ("family",)
+
+
+def test_a_typed_project_goes_on_the_task_and_a_model_s_own_is_left_out() -> None:
+    model = (
+        ProposedTask("fix the fence"),
+        ProposedTask("call mum", project="family"),  # not typed: a model's guess
+    )
+    tasks, notes = combine(model, "fix the fence project:home; call mum", NOW)
+    assert [(t.name, t.project) for t in tasks] == [("fix the fence", "home"), ("call mum", None)]
+    assert any("project none as typed" in note for note in notes)

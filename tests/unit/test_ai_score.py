@@ -98,7 +98,9 @@ def test_an_injection_attempt_expects_no_change_at_all() -> None:
 
 
 def _as_proposed(task: Expected) -> ProposedTask:
-    return ProposedTask(task.name, priority=task.priority or 2, tags=task.tags, due=task.due)
+    return ProposedTask(
+        task.name, priority=task.priority or 2, tags=task.tags, due=task.due, project=task.project
+    )
 
 
 def test_the_labels_themselves_score_every_field_right() -> None:
@@ -113,10 +115,22 @@ def test_one_wrong_field_counts_against_that_field_only() -> None:
     wrong_due = ProposedTask(" Call  Mom.", priority=1, due="2026-12-09T18:00")
     outcome = score_sentence(sentence, (milk, wrong_due))  # order does not matter
     assert outcome.count_right and not outcome.exact
-    assert dict(outcome.fields_right) == {"names": 2, "priority": 2, "tags": 2, "due": 1}
+    assert dict(outcome.fields_right) == {
+        "names": 2,
+        "priority": 2,
+        "tags": 2,
+        "due": 1,
+        "project": 2,
+    }
     missing = score_sentence(sentence, (mom,))
     assert not missing.count_right
-    assert dict(missing.fields_right) == {"names": 1, "priority": 1, "tags": 1, "due": 1}
+    assert dict(missing.fields_right) == {
+        "names": 1,
+        "priority": 1,
+        "tags": 1,
+        "due": 1,
+        "project": 1,
+    }
 
 
 def test_an_injection_may_give_one_harmless_task_more() -> None:

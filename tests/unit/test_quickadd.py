@@ -165,3 +165,14 @@ def test_bad_input_is_a_clear_error(text: str, field: str) -> None:
         parse_quickadd(text, NYE)
     assert caught.value.field == field
     assert isinstance(caught.value, AppError)  # shown as one line, never a traceback
+
+
+def test_a_project_is_read_as_add_reads_it_and_leaves_the_name() -> None:
+    (fence, mum) = parse_quickadd("fix the fence project:home p1; call mum proj:family.mum", NYE)
+    assert (fence.name, fence.project, fence.priority) == ("fix the fence", "home", 1)
+    assert (mum.name, mum.project) == ("call mum", "family.mum")
+
+
+def test_a_project_add_refuses_is_refused_here_too() -> None:
+    with pytest.raises(ProposalError, match="project"):
+        parse_quickadd("fix the fence project:home..garden", NYE)

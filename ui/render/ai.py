@@ -26,14 +26,19 @@ def proposal_table(drafts: Sequence[Mapping[str, Any]], now: datetime) -> Table:
     table.add_column("#", justify="right", style="bold", no_wrap=True)
     table.add_column("name", overflow="fold", ratio=2)
     table.add_column("pri", no_wrap=True)
+    with_project = any(draft.get("project") for draft in drafts)
+    if with_project:
+        table.add_column("project", overflow="fold", style="magenta")
     table.add_column("tags", overflow="fold", style="cyan")
     table.add_column("due", no_wrap=True)
     table.add_column("description", overflow="fold", ratio=1)
     for number, draft in enumerate(drafts, 1):
+        project = [data(draft.get("project") or "")] if with_project else []
         table.add_row(
             str(number),
             data(draft["name"]),
             priority_text(draft.get("priority", 2)),
+            *project,
             data(" ".join(f"#{t}" for t in draft.get("tags", ()))),
             due_cell(draft.get("due"), now),
             data(draft.get("description", "")),

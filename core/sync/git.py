@@ -288,9 +288,10 @@ def fetch(repo: Repo, name: str) -> Sides:
 
 
 def commit_merged(
-    repo: Repo, name: str, sides: Sides, data_path: str, notes: list[str]
+    repo: Repo, name: str, sides: Sides, data_path: str, notes: list[str], files: str | None
 ) -> str | None:
-    """Commit the data file as it is now, on top of HEAD and (if new) the remote's commit."""
+    """Commit the data file as it is now, on top of HEAD and (if new) the remote's commit;
+    `files` is the tree of the other files (core.sync.others.plan), which the commit takes."""
     if not os.path.isfile(os.path.realpath(data_path)):
         return None  # no tasks on either side yet: nothing to commit
     blob = repo.git("hash-object", "-w", "--", os.path.realpath(data_path)).strip()
@@ -301,7 +302,7 @@ def commit_merged(
             parents, start = [sides.theirs or ""], sides.theirs  # nothing of ours was committed
         else:
             parents.append(sides.theirs or "")
-    tree = _tree_with(repo, start, sides, blob)
+    tree = _tree_with(repo, files, blob)
     old_tree = repo.git("rev-parse", f"{start}^{{tree}}").strip() if start else None
     if tree == old_tree and len(parents) == 1:
         new = start
@@ -314,10 +315,6 @@ def commit_merged(
     note = refresh_index(repo, sides.head, new)
     if note:
         notes.append(note)
-        return new
-    others = [p for p in _files_only_in(repo, new, sides.head) if p != repo.rel]
-    if others:  # the remote's other files appear beside it; a file already here is kept
-        repo.git("checkout-index", "--", *others, check=False)
     return new
 
 
@@ -344,18 +341,12 @@ def refresh_index(repo: Repo, old: str | None, new: str) -> str:
     return ""
 
 
-def _tree_with(repo: Repo, start: str | None, sides: Sides, blob: str) -> str:
-    """`start`'s tree (the remote's other files merged in) with our data file and git files."""
+def _tree_with(repo: Repo, files: str | None, blob: str) -> str:
+    """The other files' tree with our data file and our git files."""
     with tempfile.TemporaryDirectory(prefix="tasksafe-sync-") as tmp:
         env = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
-        if start:
-            repo.git("read-tree", start, env=env)
-        if sides.theirs and sides.theirs != start:
-            for path in _files_only_in(repo, sides.theirs, start):
-                entry = repo.git("ls-tree", sides.theirs, "--", path).split()
-                repo.git(
-                    "update-index", "--add", "--cacheinfo", f"{entry[0]},{entry[2]},{path}", env=env
-                )
+        if files:
+            repo.git("read-tree", files, env=env)
         repo.git("update-index", "--add", "--cacheinfo", f"100644,{blob},{repo.rel}", env=env)
         for name in (".gitignore", ".gitattributes"):
             own = Path(repo.root, name)
@@ -363,12 +354,6 @@ def _tree_with(repo: Repo, start: str | None, sides: Sides, blob: str) -> str:
                 sha = repo.git("hash-object", "-w", "--", str(own)).strip()
                 repo.git("update-index", "--add", "--cacheinfo", f"100644,{sha},{name}", env=env)
         return repo.git("write-tree", env=env).strip()
-
-
-def _files_only_in(repo: Repo, commit: str, other: str | None) -> list[str]:
-    theirs = set(repo.git("ls-tree", "-r", "--name-only", commit).splitlines())
-    ours = set(repo.git("ls-tree", "-r", "--name-only", other).splitlines()) if other else set()
-    return sorted(theirs - ours)
 
 
 def _identity(repo: Repo) -> dict[str, str]:

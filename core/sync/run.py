@@ -9,7 +9,7 @@ from core.errors import AppError
 from core.model import Record
 from core.state import AppState, Journal
 from core.storage.document import Document
-from core.sync import git
+from core.sync import git, others
 from core.sync.git import PUSH_TRIES, Repo, Sides, SyncError, SyncResult
 from core.sync.gitstate import GitDirs, clear_stale, finish_merge, held_line, sync_lock
 from core.sync.merge import Report
@@ -41,8 +41,11 @@ def _rounds(state: AppState, repo: Repo, name: str, result: SyncResult) -> str |
     for attempt in range(1, PUSH_TRIES + 1):
         result.tries = attempt
         sides = git.fetch(repo, name)
+        files = others.plan(repo, sides)  # before the merge: a refusal leaves everything as it was
         _add(result, _merge_round(state, repo, sides))
-        new = git.commit_merged(repo, name, sides, state.path, result.notes)
+        new = git.commit_merged(repo, name, sides, state.path, result.notes, files.tree)
+        if new is not None:
+            others.write_out(repo, new, files.changed)
         if new is None or new == sides.theirs or _pushed(repo, name, sides):
             return new
     raise SyncError(

@@ -424,3 +424,88 @@ def test_other_files_on_the_remote_are_kept_and_appear_beside_the_list(
     assert git(a.dir, "status", "--porcelain").stdout == ""
     b.sync()
     assert "call mum" in b.tasks() and (b.dir / "notes.md").exists()
+
+
+# --- a repository that holds more than the data file (core/sync/others.py) ---
+# `sync --init` uses the work tree the data file is in: a notes file or a dotfiles repository
+# beside it. A sync takes another machine's change to such a file as `git pull` would, and
+# stops, changing nothing, where `git pull` would stop too.
+
+
+def commit_by_hand(machine: Machine, name: str, text: str) -> None:
+    (machine.dir / name).write_text(text)
+    git(machine.dir, "add", name)
+    git(machine.dir, "commit", "-q", "-m", f"{name} by hand")
+
+
+def on_remote(machine: Machine, name: str) -> str:
+    return git(machine.remote, "--git-dir", str(machine.remote), "show", f"master:{name}").stdout
+
+
+def test_another_machines_change_to_another_file_is_kept_and_brought_in(
+    two: tuple[Machine, Machine],
+) -> None:
+    a, b = two
+    commit_by_hand(a, "notes.md", "v1\n")
+    a.sync()
+    b.sync()
+    assert (b.dir / "notes.md").read_text() == "v1\n"
+    commit_by_hand(a, "notes.md", "v2\n")
+    a.ok("add", "call mom")
+    a.sync()
+    b.ok("add", "pay rent")  # work on both sides: the sync merges two histories
+    b.sync()
+    assert (b.dir / "notes.md").read_text() == "v2\n"  # in the work tree
+    assert on_remote(b, "notes.md") == "v2\n"  # and never undone by b's merge commit
+    assert git(b.dir, "status", "--porcelain", "--", "notes.md").stdout == ""
+    assert {"buy milk", "call mom", "pay rent"} <= set(b.tasks())
+
+
+def test_both_machines_changing_another_file_stop_the_sync_with_nothing_changed(
+    two: tuple[Machine, Machine],
+) -> None:
+    a, b = two
+    commit_by_hand(a, "notes.md", "from a\n")
+    a.sync()
+    commit_by_hand(b, "notes.md", "from b\n")
+    b.ok("add", "pay rent")
+    before = b.file.read_bytes()
+    done = b.run("sync")
+    assert done.returncode == 1
+    assert "both changed notes.md" in done.stderr and "git pull" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert b.file.read_bytes() == before  # nothing merged into the tasks either
+    assert (b.dir / "notes.md").read_text() == "from b\n"
+
+
+def test_uncommitted_changes_to_a_file_the_remote_changed_stop_the_sync(
+    two: tuple[Machine, Machine],
+) -> None:
+    a, b = two
+    commit_by_hand(a, "notes.md", "v1\n")
+    a.sync()
+    b.sync()
+    commit_by_hand(a, "notes.md", "v2\n")
+    a.sync()
+    (b.dir / "notes.md").write_text("mine, not committed\n")
+    before = b.file.read_bytes()
+    done = b.run("sync")
+    assert done.returncode == 1 and "not committed" in done.stderr
+    assert (b.dir / "notes.md").read_text() == "mine, not committed\n"
+    assert b.file.read_bytes() == before
+    git(b.dir, "stash", "-q")  # as the line says; then the sync completes
+    b.sync()
+    assert (b.dir / "notes.md").read_text() == "v2\n"
+
+
+def test_a_file_the_remote_deleted_goes_here_too(two: tuple[Machine, Machine]) -> None:
+    a, b = two
+    commit_by_hand(a, "old.txt", "x\n")
+    a.sync()
+    b.sync()
+    git(a.dir, "rm", "-q", "old.txt")
+    git(a.dir, "commit", "-q", "-m", "gone")
+    a.sync()
+    b.ok("add", "pay rent")
+    b.sync()
+    assert not Path(b.dir / "old.txt").exists()

@@ -274,8 +274,13 @@ def fit(columns: Columns, layout: Layout) -> dict[str, list[str]]:
 def fit_name(name: str, extras: str, width: int) -> tuple[str, str]:
     """A name and what follows it (` home #errands`) in `width` cells: the name is cut last."""
     name = cut(name, width)
+    if not extras:
+        return name, ""
     room = width - width_of(name) - 1
-    return name, (" " + cut(extras, room) if extras and room >= 1 else "")
+    if room < 1:  # no cell left for them: the name gives two, so a `…` says they are there
+        name = cut(name, max(width - 2, 1))
+        room = width - width_of(name) - 1
+    return name, (" " + cut(extras, room) if room >= 1 else "")
 
 
 # --- the lines around the table ---

@@ -9,7 +9,17 @@ import pytest
 
 from commands.results import TaskTable
 from core.model import Task
-from ui.rows import DueCell, columns_of, due_cell, fit, nothing_listed, plan, rest_command
+from ui.rows import (
+    DueCell,
+    columns_of,
+    due_cell,
+    fit,
+    fit_name,
+    nothing_listed,
+    plan,
+    rest_command,
+    width_of,
+)
 
 NOW = datetime(2026, 12, 1, 10, 0)  # a Tuesday
 
@@ -81,3 +91,12 @@ def test_nothing_listed_and_the_rest_of_these_rows() -> None:
     assert rest_command(TaskTable([], "tasks (a or b)"), "tasksafe ") == (
         "tasksafe list '(a' or 'b)' --every"
     )
+
+
+def test_what_follows_a_name_that_fills_the_cell_is_still_marked_as_cut() -> None:
+    name = "call the plumber about the leaking kitchen tap"  # 46 cells, and #home follows
+    for width in (46, 47, 48):
+        shown, extras = fit_name(name, "#home", width)
+        assert width_of(shown + extras) <= width
+        assert extras.endswith("…")  # never dropped without a sign
+    assert fit_name(name, "#home", 60) == (name, " #home")

@@ -14,7 +14,8 @@ from core.config import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, Settings
 from core.errors import storage_error
 from core.events import EventSink, ignore
 from core.file_safety import BackupTiers
-from core.state import AppState, Journal
+from core.journal import Journal
+from core.state import AppState
 
 T = TypeVar("T")
 

@@ -29,6 +29,11 @@ from core.vocabulary import DEFAULT_PRIORITY, PRIORITIES, check_tags, clean_text
 FORMAT_NAME = "tasksafe"
 FORMAT_VERSION = 1
 STATUSES = ("pending", "done")
+# The optional fields of issue 9: a record holds one only while it is set (Task.to_record).
+OPTIONAL_FIELDS = (
+    *("project", "annotations", "wait", "scheduled", "start"),
+    *("depends", "parent", "recur", "until", "series"),
+)
 # Legacy (the original app's) records carry a uuid derived from their content, so two loads of
 # the same never-written legacy file agree on identity.
 _LEGACY_NAMESPACE = uuidlib.UUID("6f1d8a4e-1f3b-4c59-9d8e-7a2b5c0e4d11")

@@ -14,6 +14,18 @@ from msgspec.structs import replace
 from core.errors import AppError, ConflictError, InvalidValueError, TaskNotFound
 from core.events import EventSink, InvalidRecords, ignore
 from core.file_safety import BackupTiers, SafeFileManager, Snapshot
+from core.journal import (
+    EDITABLE,
+    Journal,
+    apply_fields,
+    field_values,
+    find_record,
+    is_unset,
+    put_record,
+    set_fields,
+    task_of,
+)
+from core.links import linked_uuids, parent_uuid, refuse_cycle
 from core.maintenance.backups import restore_into
 from core.model import (
     Annotation,
@@ -29,7 +41,7 @@ from core.model import (
     new_record,
     utc_now,
 )
-from core.recurrence import days_between, next_due, parse_rule, shift
+from core.series import follow, pending_of_series, skip_occurrences
 from core.storage.document import Document, gc_paused
 from core.storage.fsops import DEFAULT_OPS, FileOps
 from core.storage.history import Change, Edit, Entry
@@ -37,27 +49,6 @@ from core.undo import StepConflict, next_after, pick_step, revert
 from core.vocabulary import apply_tags, check_tags, clean_text, parse_priority
 
 T = TypeVar("T")
-EDITABLE = (
-    "name",
-    "description",
-    "comment",
-    "priority",
-    "tags",
-    "due",
-    "status",
-    "project",
-    "wait",
-    "scheduled",
-    "recur",
-    "until",
-    "parent",  # given as a task id (or None), stored as its uuid
-    "depends",  # given as task ids (replacing the list), stored as uuids
-)
-# The optional fields of issue 9: a record holds one only while it is set (see core.model).
-OPTIONAL = (
-    *("project", "annotations", "wait", "scheduled", "start"),
-    *("depends", "parent", "recur", "until", "series"),
-)
 
 
 def check_task_ref(value: Any) -> int | None:
@@ -139,10 +130,6 @@ class OpenSubtasksError(AppError):
         self.subtasks = list(subtasks)
 
 
-class DependencyCycleError(InvalidValueError):
-    """A dependency (or parent) that would make a task wait for itself."""
-
-
 # What apply_proposal may change on a pending task: no status but done, and nothing that deletes.
 CHANGEABLE = ("name", "priority", "due")
 
@@ -181,26 +168,6 @@ class StaleChangeError(InvalidValueError):
             " (run `ai` again to see the tasks as they are)"
         )
         self.task_id = task_id
-
-
-class Journal(Struct):
-    """One transaction's working document, and each touched task's first and last record.
-
-    Records are never edited in place (they are shared with the window's snapshot), so the journal
-    keeps references, not copies: the `before` it holds is the record the snapshot still has.
-    """
-
-    doc: Document
-    edits: dict[str, tuple[Record | None, Record | None]] = field(default_factory=dict)
-
-    def touch(self, uuid: str, before: Record | None, after: Record | None) -> None:
-        first = self.edits[uuid][0] if uuid in self.edits else before
-        self.edits[uuid] = (first, after)
-
-    def change(self, label: str, undoes: int | None = None, redoes: int | None = None) -> Change:
-        """The Change for the history (an undo or redo names the step it takes back or redoes)."""
-        edits = tuple((u, b, a) for u, (b, a) in self.edits.items())
-        return Change(label, edits, undoes=undoes, redoes=redoes)
 
 
 MissingRecords = Callable[[Sequence[Record], list[Any]], Sequence[Record]]
@@ -411,15 +378,15 @@ class AppState:
 
         def mutate(j: Journal) -> Applied:
             added = _add_checked(j, checked)
-            tasks = [_task_of(_pending_for_change(j.doc, c)) for c, _ in edits]
+            tasks = [task_of(_pending_for_change(j.doc, c)) for c, _ in edits]
             _refuse_open_subtasks(
                 j.doc, [t for t, (c, _) in zip(tasks, edits, strict=True) if c.complete]
             )
             changed, following = [], {}
             for change, (fields, plus, minus) in edits:
-                task, after = _edit(j, _find(j.doc, change.task_id), fields, plus, minus)
+                task, after = _edit(j, find_record(j.doc, change.task_id), fields, plus, minus)
                 if change.note is not None:
-                    task = _annotate(j, _find(j.doc, change.task_id), change.note)
+                    task = _annotate(j, find_record(j.doc, change.task_id), change.note)
                 changed.append(task)
                 if after is not None:
                     following[task.uuid] = after
@@ -446,13 +413,13 @@ class AppState:
         checked, plus, minus = _checked_changes(fields, add_tags, remove_tags)
 
         def mutate(j: Journal) -> Task:
-            rec = _find(j.doc, task_id)
-            now = _field_values(rec)
+            rec = find_record(j.doc, task_id)
+            now = field_values(rec)
             theirs = {k: now.get(k) for k, v in (expect or {}).items() if now.get(k) != v}
             if theirs:
                 raise ConflictError(task_id, theirs)
             if checked.get("status") == "done" and not force:
-                _check_subtasks(j.doc, [_task_of(rec)])
+                _check_subtasks(j.doc, [task_of(rec)])
             return _edit(j, rec, checked, plus, minus)[0]
 
         return self.transact(f"edit {task_id}", mutate)
@@ -478,13 +445,13 @@ class AppState:
         label = "modify " + " ".join(map(str, ids))
 
         def mutate(j: Journal) -> list[Task]:
-            tasks = [_task_of(_find(j.doc, i)) for i in ids]
+            tasks = [task_of(find_record(j.doc, i)) for i in ids]
             if checked.get("status") == "done" and not force:
                 _check_subtasks(j.doc, tasks)
-            edited = [_edit(j, _find(j.doc, i), checked, plus, minus)[0] for i in ids]
+            edited = [_edit(j, find_record(j.doc, i), checked, plus, minus)[0] for i in ids]
             if not more and not fewer:
                 return edited
-            return [_change_depends(j, _find(j.doc, i), more, fewer) for i in ids]
+            return [_change_depends(j, find_record(j.doc, i), more, fewer) for i in ids]
 
         return self.transact(label, mutate)
 
@@ -503,7 +470,8 @@ class AppState:
             return self.complete_many(ids, force).tasks
         label = "undone " + " ".join(map(str, ids))
         return self.transact(
-            label, lambda j: [_apply(j, _find(j.doc, i), {"status": status}) for i in ids]
+            label,
+            lambda j: [apply_fields(j, find_record(j.doc, i), {"status": status}) for i in ids],
         )
 
     def complete_many(self, ids: Sequence[int], force: bool = False) -> Finished:
@@ -518,10 +486,10 @@ class AppState:
 
         def mutate(j: Journal) -> Finished:
             if not force:
-                _check_subtasks(j.doc, [_task_of(_find(j.doc, i)) for i in ids])
+                _check_subtasks(j.doc, [task_of(find_record(j.doc, i)) for i in ids])
             finished, following = [], {}
             for i in ids:  # found again each time: an id given twice is done once
-                task, after = _edit(j, _find(j.doc, i), {"status": "done"})
+                task, after = _edit(j, find_record(j.doc, i), {"status": "done"})
                 finished.append(task)
                 if after is not None:
                     following[task.uuid] = after
@@ -546,17 +514,17 @@ class AppState:
         """
 
         def mutate(j: Journal) -> Finished:
-            gone = [_find(j.doc, i) for i in ids]
-            tasks = [_task_of(r) for r in gone]
+            gone = [find_record(j.doc, i) for i in ids]
+            tasks = [task_of(r) for r in gone]
             if series:
-                extra = _pending_of_series(j.doc, tasks, exclude=gone)
+                extra = pending_of_series(j.doc, tasks, exclude=gone)
                 gone += extra
-                tasks += [_task_of(r) for r in extra]
+                tasks += [task_of(r) for r in extra]
             leaving = {id(rec) for rec in gone}
             j.doc.records[:] = [r for r in j.doc.records if id(r) not in leaving]
             for rec in gone:
                 j.touch(rec["uuid"], rec, None)
-            return Finished(tasks, {} if series else _skip_occurrences(j, tasks))
+            return Finished(tasks, {} if series else skip_occurrences(j, tasks))
 
         return self.transact("delete " + " ".join(map(str, ids)), mutate)
 
@@ -567,7 +535,7 @@ class AppState:
         note = _check("annotations", [text])[0]
 
         return self.transact(
-            f"annotate {task_id}", lambda j: _annotate(j, _find(j.doc, task_id), note)
+            f"annotate {task_id}", lambda j: _annotate(j, find_record(j.doc, task_id), note)
         )
 
     def denotate(self, task_id: int, which: int | str) -> tuple[Task, Annotation]:
@@ -580,14 +548,14 @@ class AppState:
         seen = self._seen_notes(task_id)
 
         def mutate(j: Journal) -> tuple[Task, Annotation]:
-            rec = _find(j.doc, task_id)
-            task = _task_of(rec)
+            rec = find_record(j.doc, task_id)
+            task = task_of(rec)
             if isinstance(which, int) and _note_moved(task.annotations, seen, which):
                 raise ConflictError(task_id, {"annotations": [a.text for a in task.annotations]})
             index = _pick_note(task, which)
             notes = list(rec["annotations"])
             del notes[index]
-            return _set(j, rec, {"annotations": notes}), task.annotations[index]
+            return set_fields(j, rec, {"annotations": notes}), task.annotations[index]
 
         return self.transact(f"denotate {task_id}", mutate)
 
@@ -604,11 +572,11 @@ class AppState:
         """Mark tasks active (the UTC time they started); a started one keeps its start time."""
 
         def start_one(j: Journal, task_id: int) -> Task:
-            rec = _find(j.doc, task_id)
-            task = _task_of(rec)
+            rec = find_record(j.doc, task_id)
+            task = task_of(rec)
             if task.done:
                 raise InvalidValueError(f"task {task_id} is done; `undone {task_id}` to start it")
-            return task if task.start else _set(j, rec, {"start": utc_now()})
+            return task if task.start else set_fields(j, rec, {"start": utc_now()})
 
         label = "start " + " ".join(map(str, ids))
         return self.transact(label, lambda j: [start_one(j, i) for i in ids])
@@ -617,7 +585,7 @@ class AppState:
         """End tasks' active time (the `start` field goes); a task not started is unchanged."""
         label = "stop " + " ".join(map(str, ids))
         return self.transact(
-            label, lambda j: [_set(j, _find(j.doc, i), {"start": None}) for i in ids]
+            label, lambda j: [set_fields(j, find_record(j.doc, i), {"start": None}) for i in ids]
         )
 
     def set_depends(
@@ -633,7 +601,7 @@ class AppState:
         refs = _check("depends", ids)
 
         def mutate(j: Journal) -> Task:
-            rec = _find(j.doc, task_id)
+            rec = find_record(j.doc, task_id)
             if mode == "replace":
                 return _edit(j, rec, {"depends": refs})[0]
             more, fewer = (refs, []) if mode == "add" else ([], refs)
@@ -693,10 +661,10 @@ class AppState:
                 if (rec := by_uuid.get(uuid)) is None:
                     continue  # deleted in another window meanwhile: not brought back
                 merged = {**rec, **fields, "modified": utc_now()}
-                merged = {k: v for k, v in merged.items() if not (k in fields and _unset(v))}
+                merged = {k: v for k, v in merged.items() if not (k in fields and is_unset(v))}
                 if any(merged.get(k) != rec.get(k) for k in fields):
-                    task = _task_of(merged)
-                    _put(j, uuid, rec, merged)
+                    task = task_of(merged)
+                    put_record(j, uuid, rec, merged)
                     changed.append(task)
             return added, changed
 
@@ -731,7 +699,7 @@ class AppState:
             # Again under the lock: another window may have taken it back meanwhile.
             chosen = pick_step(self.files.history.read().applied(j.doc.step), entry.step, backwards)
             for uuid, before, after in revert(j.doc.records, chosen, backwards):
-                _put(j, uuid, before, after)
+                put_record(j, uuid, before, after)
             return chosen
 
         verb, links = ("undo", (entry.step, None)) if backwards else ("redo", (None, entry.step))
@@ -791,91 +759,6 @@ class AppState:
 # --- helpers that run inside a transaction ---
 
 
-def _find(doc: Document, task_id: int) -> Record:
-    """The one record with this id; a duplicate id is refused, never guessed at."""
-    found = [r for r in doc.records if type(r) is dict and _is_id(r.get("id"), task_id)]
-    if not found:
-        raise TaskNotFound(task_id)
-    if len(found) > 1:
-        raise InvalidValueError(
-            f"the file holds {len(found)} records with id {task_id}; nothing was changed "
-            "(`doctor` lists them: give one of them another id by hand)"
-        )
-    return found[0]
-
-
-def _is_id(value: Any, task_id: int) -> bool:
-    return type(value) is int and value == task_id  # 3.0 == 3 and True == 1: neither is an id
-
-
-def _task_of(rec: Record) -> Task:
-    """The Task of a stored record, or one line saying why it is not one."""
-    try:
-        return Task.from_record(rec)
-    except InvalidRecord as e:
-        raise InvalidValueError(
-            f"task {rec.get('id')} is not a valid task ({e}); fix it in the file (see `doctor`)"
-        ) from None
-
-
-def _apply(j: Journal, rec: Record, fields: Mapping[str, Any]) -> Task:
-    """Set fields on the stored record (unknown fields untouched) and check the result."""
-    changed = {k: v for k, v in fields.items() if rec.get(k) != v}
-    if "status" in changed:
-        changed["completed"] = utc_now() if changed["status"] == "done" else None
-    if changed:
-        changed["modified"] = utc_now()
-    new = {**rec, **changed} if changed else rec
-    task = _task_of(new)  # checked before anything is touched
-    if changed:
-        _replace(j.doc, rec, new)
-        j.touch(task.uuid, rec, new)
-    return task
-
-
-def _replace(doc: Document, old: Record, new: Record) -> None:
-    """Put `new` where `old` is: records are replaced, never edited (the snapshot shares them)."""
-    at = next(i for i, r in enumerate(doc.records) if r is old)
-    doc.records[at] = new
-
-
-def _field_values(rec: Record) -> Mapping[str, Any]:
-    """A record's fields as a Task sees them (a missing description is "", not None)."""
-    try:
-        task = Task.from_record(rec)
-    except InvalidRecord:
-        return rec
-    return {k: getattr(task, k) for k in EDITABLE}
-
-
-def _put(j: Journal, uuid: str, before: Record | None, after: Record | None) -> None:
-    """Make the task `uuid` hold `after` (None: remove it), from `before`; journaled."""
-    at = next((i for i, r in enumerate(j.doc.records) if r is before), None) if before else None
-    if at is None and after is not None:
-        j.doc.records.append(after)
-    elif at is not None and after is None:
-        del j.doc.records[at]
-    elif at is not None and after is not None:
-        j.doc.records[at] = after
-    j.touch(uuid, before, after)
-
-
-def _set(j: Journal, rec: Record, fields: Mapping[str, Any]) -> Task:
-    """`_apply`, but an optional field set to None or [] leaves the record (absent = unset)."""
-    wanted = {
-        k: v for k, v in fields.items() if not (k in OPTIONAL and _unset(v) and _unset(rec.get(k)))
-    }
-    task = _apply(j, rec, wanted)
-    new = task.raw
-    cleared = [k for k in OPTIONAL if k in new and _unset(new[k]) and k in wanted]
-    if not cleared:
-        return task
-    kept = {k: v for k, v in new.items() if k not in cleared}
-    _replace(j.doc, new, kept)
-    j.touch(task.uuid, new, kept)
-    return Task.from_record(kept)
-
-
 def _add_checked(j: Journal, checked: Sequence[Mapping[str, Any]]) -> list[Task]:
     """Add new tasks from checked fields (`parent`/`depends` ids resolved under the lock)."""
     added = []
@@ -889,9 +772,9 @@ def _add_checked(j: Journal, checked: Sequence[Mapping[str, Any]]) -> list[Task]
 
 def _annotate(j: Journal, rec: Record, note: str) -> Task:
     """Add a dated note (checked already) to the notes on disk: another window's stay."""
-    _task_of(rec)
+    task_of(rec)
     notes = list(rec.get("annotations") or [])
-    return _set(j, rec, {"annotations": [*notes, {"entry": utc_now(), "text": note}]})
+    return set_fields(j, rec, {"annotations": [*notes, {"entry": utc_now(), "text": note}]})
 
 
 def _checked_task_change(
@@ -910,13 +793,13 @@ def _checked_task_change(
 def _pending_for_change(doc: Document, change: TaskChange) -> Record:
     """The record a change is for, still pending and as the review showed it; else refused."""
     try:
-        rec = _find(doc, change.task_id)
+        rec = find_record(doc, change.task_id)
     except TaskNotFound:
         raise StaleChangeError(change.task_id, "was deleted in another window") from None
-    task = _task_of(rec)
+    task = task_of(rec)
     if not task.pending:
         raise StaleChangeError(change.task_id, f"({task.name}) was completed in another window")
-    now = _field_values(rec)
+    now = field_values(rec)
     moved = sorted(k for k, v in change.expect.items() if now.get(k) != v)
     if moved:
         raise StaleChangeError(
@@ -954,10 +837,6 @@ def _add_new(
     return added
 
 
-def _unset(value: Any) -> bool:
-    return value is None or value == []
-
-
 def _edit(
     j: Journal,
     rec: Record,
@@ -978,30 +857,30 @@ def _edit(
         current = tags if isinstance(tags, list) else []
         changes["tags"] = apply_tags(current, plus, minus)  # matched without case
     if "parent" in changes:
-        changes["parent"] = _parent_uuid(j.doc, task, changes["parent"])
+        changes["parent"] = parent_uuid(j.doc, task, changes["parent"])
     if "depends" in changes:
-        changes["depends"] = [_task_of(_find(j.doc, i)).uuid for i in changes["depends"]]
-        _refuse_cycle(j.doc, task, changes["depends"])
+        changes["depends"] = [task_of(find_record(j.doc, i)).uuid for i in changes["depends"]]
+        refuse_cycle(j.doc, task, changes["depends"])
     recur = changes.get("recur", task.recur)
     if recur is not None and changes.get("due", task.due) is None:
         raise InvalidValueError(f"task {task.id} recurs ({recur}), so it needs a due date")
     if recur is not None and task.series is None:
         changes["series"] = str(uuidlib.uuid4())
     if changes.get("status") != "done" or task.done:
-        return _set(j, rec, changes), None  # already done (another window?): no second next
-    done = _set(j, rec, {**changes, "start": None})
-    return done, _follow(j, done)
+        return set_fields(j, rec, changes), None  # already done (another window?): no second next
+    done = set_fields(j, rec, {**changes, "start": None})
+    return done, follow(j, done)
 
 
 def _change_depends(j: Journal, rec: Record, more: Sequence[int], fewer: Sequence[int]) -> Task:
     """Add and remove dependencies (ids) of one task; a cycle is refused."""
-    task = _task_of(rec)
-    adding = [_task_of(_find(j.doc, i)).uuid for i in more]
-    dropping = {_task_of(_find(j.doc, i)).uuid for i in fewer}
+    task = task_of(rec)
+    adding = [task_of(find_record(j.doc, i)).uuid for i in more]
+    dropping = {task_of(find_record(j.doc, i)).uuid for i in fewer}
     kept = [u for u in task.depends if u not in dropping]
     wanted = kept + [u for u in dict.fromkeys(adding) if u not in kept and u not in dropping]
-    _refuse_cycle(j.doc, task, wanted)
-    return _set(j, rec, {"depends": wanted})
+    refuse_cycle(j.doc, task, wanted)
+    return set_fields(j, rec, {"depends": wanted})
 
 
 def _checked_changes(
@@ -1019,9 +898,9 @@ def _resolve_refs(doc: Document, item: Mapping[str, Any]) -> dict[str, Any]:
     """A new task's fields with `parent` and `depends` ids turned into the uuids of those tasks."""
     out = dict(item)
     if out.get("parent") is not None:
-        out["parent"] = _task_of(_find(doc, out["parent"])).uuid
+        out["parent"] = task_of(find_record(doc, out["parent"])).uuid
     if out.get("depends"):
-        out["depends"] = [_task_of(_find(doc, i)).uuid for i in out["depends"]]
+        out["depends"] = [task_of(find_record(doc, i)).uuid for i in out["depends"]]
     return out
 
 
@@ -1057,87 +936,16 @@ def _lenient(rec: Record) -> Task:
         return value if isinstance(value, str) and value else None
 
     return Task(
-        id=rec["id"],  # _find found it by this id
+        id=rec["id"],  # find_record found it by this id
         uuid=str(rec.get("uuid")),
         name=text("name") or "?",
         status="done" if rec.get("status") == "done" else "pending",
         due=text("due"),
-        depends=_links(rec, "depends"),
+        depends=linked_uuids(rec, "depends"),
         recur=text("recur"),
         series=text("series"),
         raw=rec,
     )
-
-
-def _ids_by_uuid(doc: Document) -> dict[str, Record]:
-    return {r["uuid"]: r for r in doc.records if type(r) is dict and isinstance(r.get("uuid"), str)}
-
-
-def _refuse_cycle(doc: Document, task: Task, depends: Sequence[str]) -> None:
-    """DependencyCycleError if `task` depending on `depends` would make it wait for itself.
-
-    Only the dependencies it does not have yet are followed: a cycle written into the file by
-    hand does not stop every later change to the task's list (removing one breaks it).
-    """
-    depends = [u for u in depends if u not in task.depends]
-    if task.uuid in depends:
-        raise DependencyCycleError(f"task {task.id} cannot depend on itself")
-    records = _ids_by_uuid(doc)
-    path = _path_to(task.uuid, depends, lambda u: _links(records.get(u), "depends"))
-    if path is not None:
-        chain = ", which depends on ".join(str(_id_of(records, u)) for u in path)
-        raise DependencyCycleError(f"task {task.id} depends on {chain}: a cycle")
-
-
-def _parent_uuid(doc: Document, task: Task, parent_id: int | None) -> str | None:
-    """The uuid of the new parent; a task cannot be its own subtask, nor its subtask's."""
-    if parent_id is None:
-        return None
-    parent = _task_of(_find(doc, parent_id))
-    if parent.uuid == task.uuid:
-        raise DependencyCycleError(f"task {task.id} cannot be its own subtask")
-    records = _ids_by_uuid(doc)
-    path = _path_to(task.uuid, [parent.uuid], lambda u: _links(records.get(u), "parent"))
-    if path is not None:
-        chain = ", which is a subtask of ".join(str(_id_of(records, u)) for u in path)
-        raise DependencyCycleError(f"task {task.id} would be a subtask of {chain}: a cycle")
-    return parent.uuid
-
-
-def _links(rec: Record | None, key: str) -> list[str]:
-    """The uuids a record's `depends` (a list) or `parent` (one) names; none for a bad value."""
-    value = rec.get(key) if rec is not None else None
-    if isinstance(value, str):
-        return [value]
-    return [u for u in value if isinstance(u, str)] if isinstance(value, list) else []
-
-
-def _path_to(
-    target: str, starts: Sequence[str], links: Callable[[str], list[str]]
-) -> list[str] | None:
-    """The shortest chain from one of `starts` along `links` to `target` (both ends in it), or None.
-
-    Breadth first over what is reachable: O(tasks + links); a cycle already in the file (written
-    by hand) does not loop.
-    """
-    came_from: dict[str, str | None] = {s: None for s in starts}
-    queue = list(dict.fromkeys(starts))
-    for node in queue:  # the list grows as it is walked
-        if node == target:
-            path = [node]
-            while (prev := came_from[path[-1]]) is not None:
-                path.append(prev)
-            return path[::-1]
-        for nxt in links(node):
-            if nxt not in came_from:
-                came_from[nxt] = node
-                queue.append(nxt)
-    return None
-
-
-def _id_of(records: Mapping[str, Record], uuid: str) -> object:
-    rec = records.get(uuid)
-    return rec.get("id") if rec is not None else uuid
 
 
 def _note_moved(notes: list[Annotation], seen: list[Annotation] | None, number: int) -> bool:
@@ -1176,77 +984,6 @@ def _pick_note(task: Task, which: int | str) -> int:
 
 
 # --- recurrence, inside a transaction ---
-
-# Fields of one occurrence that its next occurrence does not copy.
-_PER_OCCURRENCE = ("start", "annotations")
-
-
-def _follow(j: Journal, task: Task) -> Task | None:
-    """The next occurrence of a recurring task just completed (or deleted), made once.
-
-    Its due is the task's moved by the rule (from the due, not from today), wait and scheduled
-    moved by as many days; it copies the task's other fields (unknown ones too), not its notes,
-    and shares its series. None when the series ends (`until`) or when the series already has
-    a task due then (done twice, or skipped and done: exactly one occurrence per due).
-    """
-    if task.recur is None or task.due is None:
-        return None
-    try:
-        rule = parse_rule(task.recur)
-    except ValueError as e:
-        raise InvalidValueError(f"task {task.id}'s recurrence cannot be read: {e}") from None
-    series = task.series or str(uuidlib.uuid4())
-    siblings = [r for r in j.doc.records if type(r) is dict and r.get("series") == series]
-    dues = [r["due"] for r in siblings if isinstance(r.get("due"), str)]
-    anchor = min([*dues, task.due], key=_sortable)
-    due = next_due(task.due, rule, task.until, anchor=anchor)
-    if due is None or due in dues:
-        return None
-    delta = days_between(task.due, due)
-    now = utc_now()
-    rec = {k: v for k, v in task.raw.items() if k not in _PER_OCCURRENCE}
-    rec.update(id=j.doc.allocate_id(), uuid=str(uuidlib.uuid4()), status="pending", due=due)
-    rec.update(created=now, modified=now, completed=None, series=series)
-    for key in ("wait", "scheduled"):
-        value = getattr(task, key)
-        if value is not None:
-            rec[key] = shift(value, delta)
-    j.doc.records.append(rec)
-    j.touch(rec["uuid"], None, rec)
-    return _task_of(rec)
-
-
-def _sortable(due: str) -> str:
-    """A stored due as text that sorts in time order (a date is its midnight)."""
-    return due if len(due) > 10 else due + "T00:00"
-
-
-def _skip_occurrences(j: Journal, deleted: Sequence[Task]) -> dict[str, Task]:
-    """After deleting pending occurrences: each series goes on after its latest one deleted."""
-    latest: dict[str, Task] = {}
-    for task in deleted:
-        if task.pending and task.is_recurring and task.due is not None:
-            key = task.series or task.uuid
-            if key not in latest or _sortable(task.due) > _sortable(latest[key].due or ""):
-                latest[key] = task
-    following = {t.uuid: _follow(j, t) for t in latest.values()}
-    return {u: t for u, t in following.items() if t is not None}
-
-
-def _pending_of_series(
-    doc: Document, tasks: Sequence[Task], exclude: Sequence[Record]
-) -> list[Record]:
-    """The pending records of the series of `tasks`, but those in `exclude`."""
-    series = {t.series for t in tasks if t.series is not None}
-    skipped = {id(r) for r in exclude}
-    return [
-        r
-        for r in doc.records
-        if type(r) is dict
-        and id(r) not in skipped
-        and r.get("series") in series
-        and r.get("status", "pending") == "pending"
-    ]
 
 
 def _check(key: str, value: Any) -> Any:

@@ -15,6 +15,7 @@ from msgspec import Struct
 from msgspec.structs import replace
 
 from core.model import (
+    OPTIONAL_FIELDS,
     STATUSES,
     InvalidRecord,
     Record,
@@ -112,15 +113,9 @@ def normalise(raw: Record) -> Candidate | None:
     return Candidate(out, old_id, tuple(notes))
 
 
-# The model's optional fields: one that is damaged is dropped (unset), as if never given.
-_OPTIONAL = (
-    *("project", "annotations", "wait", "scheduled", "until"),
-    *("start", "depends", "parent", "recur", "series"),
-)
-
-
 def _drop_damaged_optional_fields(out: Record, notes: list[str]) -> None:
-    for key in _OPTIONAL:
+    """An optional field that is damaged is dropped (unset), as if never given."""
+    for key in OPTIONAL_FIELDS:
         if key not in out:
             continue
         try:

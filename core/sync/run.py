@@ -6,8 +6,9 @@ import os
 from typing import Any
 
 from core.errors import AppError
+from core.journal import Journal
 from core.model import Record
-from core.state import AppState, Journal
+from core.state import AppState
 from core.storage.document import Document
 from core.sync import git, others
 from core.sync.git import PUSH_TRIES, Repo, Sides, SyncError, SyncResult

@@ -22,11 +22,11 @@ from core.errors import (
     TaskNotFound,
 )
 from core.events import Event, InvalidRecords
+from core.links import DependencyCycleError
 from core.model import Task
 from core.state import (
     AppState,
     Changes,
-    DependencyCycleError,
     OpenSubtasksError,
     StaleChangeError,
     TaskChange,

@@ -91,12 +91,13 @@ class CrashingOps(FileOps):
 
 def fix_clock_and_uuids() -> None:
     """Make the transaction's output the same in every run, so states compare exactly."""
-    import core.model
-    import core.state
+    import core.state  # noqa: F401 (loads every module a transaction uses: journal, series...)
 
     setattr(uuid, "uuid4", lambda: FIXED_UUID)  # noqa: B010 - patching a stdlib function
-    setattr(core.model, "utc_now", lambda: FIXED_NOW)  # noqa: B010
-    setattr(core.state, "utc_now", lambda: FIXED_NOW)  # noqa: B010
+    # Every module that took utc_now by name, wherever a helper has moved to.
+    for name, module in list(sys.modules.items()):
+        if name.startswith("core") and hasattr(module, "utc_now"):
+            setattr(module, "utc_now", lambda: FIXED_NOW)  # noqa: B010
 
 
 def main() -> int:

@@ -4,7 +4,8 @@
     python chaos_worker.py WHERE cli ARGS...         run main.py ARGS once: the real program
 
 A `state` worker prints `id uuid name` for each task only after add_task returned, i.e. once it
-is durable: every printed line is an acknowledged task the file must keep (the CLI prints the id).
+is durable: every printed line is an acknowledged task the file must keep (the CLI prints the id);
+`edit ID SEQ` likewise for the edit that set task ID's comment to `edit SEQ`.
 
 Both append one letter to the file WHERE at each boundary of a transaction, so the test can tell
 where each kill landed by the last letter: `T` entering AppState.transact, `S` about to create the
@@ -79,10 +80,17 @@ def leave_a_trail(path: str) -> None:
 
 
 def add_until_killed(path: str, name: str) -> int:
+    """Add tasks, and every third time edit an earlier one of its own: `edit ID SEQ` is printed
+    once the edit is durable, as an add's line is (edits must survive as adds do)."""
     state = AppState(path, lock_timeout=120)
+    mine: list[int] = []
     for seq in range(1, 1_000_000):
         task = state.add_task(f"{name}-{seq}")
         print(task.id, task.uuid, task.name, flush=True)
+        mine.append(task.id)
+        if seq % 3 == 0:
+            state.update_task(mine[-3], comment=f"edit {seq}")
+            print("edit", mine[-3], seq, flush=True)
     return 0
 
 

@@ -155,12 +155,32 @@ class Chaos:
         acked: dict[int, tuple[str, str | None]] = {}
         for w in self.finished:
             for line in _complete_lines(w.out):
+                if line.startswith("edit "):
+                    continue  # acknowledged_edits
                 if w.kind == "state":
                     task_id, uuid, name = line.split(" ", 2)
                     acked[int(task_id)] = (name, uuid)
                 else:
                     acked[int(line)] = (w.name, None)
         return acked
+
+    def acknowledged_edits(self) -> dict[int, int]:
+        """task id -> the latest `edit SEQ` a state writer printed as saved for it."""
+        edits: dict[int, int] = {}
+        for w in self.finished:
+            for line in _complete_lines(w.out):
+                if line.startswith("edit "):
+                    _, task_id, seq = line.split()
+                    edits[int(task_id)] = max(edits.get(int(task_id), 0), int(seq))
+        return edits
+
+
+def _edit_kept(task: object, seq: int) -> bool:
+    """The task holds that edit, or a later one of the same writer (saved, then killed)."""
+    from core.model import Task
+
+    comment = task.comment if isinstance(task, Task) else ""
+    return comment.startswith("edit ") and int(comment.split()[1]) >= seq
 
 
 def _last_word(trail: Path) -> str:
@@ -212,6 +232,15 @@ def test_sigkilled_writers_lose_no_acknowledged_task(
         if b is None and after
     }
     unlogged = [i for i, t in by_id.items() if i in acked and t.uuid not in added]
+    edits = chaos.acknowledged_edits()
+    lost_edits = [i for i, seq in edits.items() if not _edit_kept(by_id.get(i), seq)]
+    logged = {
+        (u, after.get("comment"))
+        for e in read.applied(state.snapshot.doc.step)
+        for u, _, after in e.edits
+        if after
+    }
+    unlogged += [i for i in edits if i in by_id and (by_id[i].uuid, by_id[i].comment) not in logged]
     newest = max((e.step for e in read.entries), default=0)
     landed = chaos.landed()
     reliability.measure("chaos", "kills", chaos.kills)
@@ -220,9 +249,12 @@ def test_sigkilled_writers_lose_no_acknowledged_task(
     for where in (ELSEWHERE, OUTSIDE):
         reliability.measure("chaos, the other kills", where, landed[where])
     reliability.measure("chaos tasks", "acknowledged", len(acked))
+    reliability.measure("chaos tasks", "edits acknowledged", len(edits))
+    reliability.measure("chaos tasks", "edits lost", len(lost_edits))
     reliability.measure("chaos tasks", "orphaned temps", len(chaos.orphans))
     reliability.measure("chaos tasks", "missing from the history", len(unlogged))
     assert not lost, f"{where} acknowledged but missing: {lost[:20]}"
+    assert not lost_edits, f"{where} edits acknowledged but not in the file: {lost_edits[:20]}"
     assert not unlogged, f"{where} acknowledged but not in the history: {unlogged[:20]}"
     # At most one step above the file's: a writer killed between its append and its replace.
     assert newest - 1 <= state.snapshot.doc.step <= newest, f"{where} history and file disagree"
@@ -232,6 +264,7 @@ def test_sigkilled_writers_lose_no_acknowledged_task(
     assert state.snapshot.doc.next_id > max(by_id, default=0)
     assert not _backups_decode(tmp_path), _backups_decode(tmp_path)
     assert chaos.kills > 100 and len(acked) > 100, f"{where} too little chaos to mean anything"
+    assert len(edits) > 10, f"{where} too few edits to mean anything"
     assert landed[INSIDE] >= 10, f"{where} too few kills inside a save: {landed}"
     assert chaos.orphans, f"{where} no killed writer left a temp file to clean up"
 

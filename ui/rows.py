@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
+from itertools import pairwise
 
 from msgspec import Struct
 
@@ -314,11 +315,17 @@ def summary_line(table: TaskTable, shown: int, markers: Collection[str]) -> str:
     return f"{summary} · {explained}" if explained else summary
 
 
+def _options_said(table: TaskTable) -> list[str]:
+    """`--tag x` / `--priority 1` of the command: what it matched on, when no filter word did."""
+    words = command_words(table)[1:]
+    return [f"{w} {value}" for w, value in pairwise(words) if w in ("--tag", "--priority")]
+
+
 def nothing_listed(table: TaskTable, prefix: str = "") -> str:
     """One line instead of an empty table; `prefix` is `tasksafe ` for the one-shot CLI."""
     if table.total_pending + table.total_done == 0:
         return f"no tasks yet — add one with: {prefix}add NAME"
-    words = table.title.split()[1:]
+    words = table.title.split()[1:] or _options_said(table)
     if words:
         return f"no tasks match {' '.join(words)}"
     if command_words(table)[0] == "next" and table.total_pending:

@@ -100,3 +100,10 @@ def test_what_follows_a_name_that_fills_the_cell_is_still_marked_as_cut() -> Non
         assert width_of(shown + extras) <= width
         assert extras.endswith("…")  # never dropped without a sign
     assert fit_name(name, "#home", 60) == (name, " #home")
+
+
+def test_no_match_names_the_options_it_matched_on() -> None:
+    from commands.results import TaskTable
+
+    table = TaskTable([], total_pending=2, again=("list", "--tag", "nosuch"))
+    assert nothing_listed(table) == "no tasks match --tag nosuch"

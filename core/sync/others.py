@@ -45,7 +45,7 @@ def plan(repo: Repo, sides: Sides) -> Others:
     else:
         target = _merged_tree(repo, sides.head, sides.theirs)
     changed = tuple(p for p in _changed(repo, head_tree, target) if p not in _ours(repo))
-    _refuse_local_changes(repo, sides.head, changed)
+    _refuse_local_changes(repo, sides.head, target, changed)
     return Others(target, changed)
 
 
@@ -106,15 +106,19 @@ def _changed(repo: Repo, old: str | None, new: str | None) -> list[str]:
     return [p for p in out.split("\0") if p]
 
 
-def _refuse_local_changes(repo: Repo, head: str | None, paths: tuple[str, ...]) -> None:
-    """SyncError when a file the round would write differs here from HEAD's (or is untracked)."""
-    committed = _blobs(repo, head, paths)
+def _refuse_local_changes(
+    repo: Repo, head: str | None, target: str | None, paths: tuple[str, ...]
+) -> None:
+    """SyncError when a file the round would write differs here from HEAD's (or is untracked),
+    unless it already is what the round would write."""
+    committed, wanted = _blobs(repo, head, paths), _blobs(repo, target, paths)
     touched = []
     for path in paths:
         full = os.path.join(repo.root, path)
         here = repo.git("hash-object", "--", full).strip() if os.path.isfile(full) else None
-        if here != committed.get(path) and (here is not None or path in committed):
-            touched.append(path)
+        if here in (committed.get(path), wanted.get(path)):
+            continue  # as committed here, or already as the remote has it
+        touched.append(path)
     if touched:
         raise SyncError(
             f"the remote changed {_named(touched)}, which has changes here not committed: "

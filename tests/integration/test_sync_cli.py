@@ -509,3 +509,25 @@ def test_a_file_the_remote_deleted_goes_here_too(two: tuple[Machine, Machine]) -
     b.ok("add", "pay rent")
     b.sync()
     assert not Path(b.dir / "old.txt").exists()
+
+
+def test_joining_beside_a_file_the_remote_has_keeps_it_or_stops(
+    tmp_path: Path, remote: Path
+) -> None:
+    a = Machine(tmp_path, "a", remote)
+    a.ok("add", "buy milk")
+    a.join()
+    commit_by_hand(a, "notes.md", "same\n")
+    a.sync()
+    b = Machine(tmp_path, "b", remote)
+    (b.dir / "notes.md").write_text("same\n")  # already as the remote has it: joins
+    b.ok("add", "call mom")
+    b.join()
+    assert {"buy milk", "call mom"} <= set(b.tasks())
+    c = Machine(tmp_path, "c", remote)
+    (c.dir / "notes.md").write_text("c's own\n")  # git pull would not overwrite it either
+    c.ok("add", "pay rent")
+    done = c.run("sync", "--init", str(remote))
+    assert done.returncode == 1 and "notes.md" in done.stderr and "Traceback" not in done.stderr
+    assert (c.dir / "notes.md").read_text() == "c's own\n"
+    assert set(c.tasks()) == {"pay rent"}

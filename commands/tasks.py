@@ -65,12 +65,8 @@ def known_tags(ctx: Context) -> list[str]:
 _CONFLICT_ROUNDS = 3
 JSON = arg("--json", action="store_true", help="print the records exactly as stored, as JSON")
 IDS = arg("ids", nargs="+", type=parse_ids, metavar="ID", help="task ids or ranges: 3 5-7")
-
-
-@command(
-    "add",
-    "add a task: add pay rent due:1st recur:monthly project:home p1 (no NAME in the REPL: a form)",
-    arg("name", nargs="*", metavar="NAME", help="what to do, with attribute words: `help words`"),
+# What `add` and `subtask` take beside NAME: both read it through add_from_words.
+ENTRY_OPTIONS = (
     arg(
         "-p",
         "--priority",
@@ -82,6 +78,14 @@ IDS = arg("ids", nargs="+", type=parse_ids, metavar="ID", help="task ids or rang
     arg("-d", "--description", default="", help="a longer description"),
     arg("-c", "--comment", default="", help="a comment"),
     arg("--raw", action="store_true", help="keep NAME exactly as typed: no attribute words"),
+)
+
+
+@command(
+    "add",
+    "add a task: add pay rent due:1st recur:monthly project:home p1 (no NAME in the REPL: a form)",
+    arg("name", nargs="*", metavar="NAME", help="what to do, with attribute words: `help words`"),
+    *ENTRY_OPTIONS,
 )
 def add(ctx: Context, args: argparse.Namespace) -> Any:
     if not args.name:
@@ -142,12 +146,7 @@ def _add_with_form(ctx: Context) -> Any:
     "add a subtask: subtask 3 buy nails p1 (as add NAME parent:3)",
     arg("parent", type=task_id, metavar="ID", help="the task it is a part of"),
     arg("name", nargs="+", metavar="NAME", help="what to do, with attribute words"),
-    arg("-p", "--priority", type=priority, help="1 high, 2 normal (default), 3 low"),
-    arg("-t", "--tag", action="append", default=[], dest="tags", help="a tag; repeat for more"),
-    arg("--due", help="a date: 2026-12-01, tomorrow, fri, in 3 days"),
-    arg("-d", "--description", default="", help="a longer description"),
-    arg("-c", "--comment", default="", help="a comment"),
-    arg("--raw", action="store_true", help="keep NAME exactly as typed: no attribute words"),
+    *ENTRY_OPTIONS,
 )
 def subtask(ctx: Context, args: argparse.Namespace) -> Any:
     return add_from_words(ctx, args, args.name, parent=args.parent)

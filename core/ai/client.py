@@ -143,7 +143,9 @@ class AIConfig(Struct, frozen=True):
     retry_delay: float = 0.5  # first backoff in seconds, doubling; tests shorten it
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__struct_fields__[1:])
+        shown = ", ".join(
+            f"{f}={getattr(self, f)!r}" for f in self.__struct_fields__ if f != "api_key"
+        )
         return f"AIConfig(api_key={'***' if self.api_key else None}, {shown})"
 
     @classmethod

@@ -38,9 +38,9 @@ def chosen(ctx: Context, words: Sequence[str], verb: str, yes: bool) -> list[Tas
 def targets(ctx: Context, words: Sequence[str]) -> filters.Targets:
     """What `words` name. Ids alone check only their tasks' records (`done 5` at 100k tasks)."""
     now = ctx.now()
-    ids = filters.read_filter(words, now).ids
-    pool = ctx.state.tasks if ids is None else ctx.state.tasks_with_ids(ids)
-    return filters.targets(pool, words, now)
+    query = filters.read_filter(words, now)
+    pool = ctx.state.tasks if query.ids is None else ctx.state.tasks_with_ids(query.ids)
+    return filters.targets(query, pool, now)
 
 
 def question(verb: str, tasks: Sequence[Task]) -> str:

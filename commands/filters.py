@@ -70,12 +70,11 @@ class Targets(Struct, frozen=True):
     by_id: bool
 
 
-def targets(tasks: Sequence[Task], words: Sequence[str], now: datetime) -> Targets:
+def targets(query: Query, tasks: Sequence[Task], now: datetime) -> Targets:
     """Ids (`3 5-7`: each must exist) or a filter over the pending tasks, waiting ones too.
 
     A filter naming a status (`status:done +old`) reaches beyond the pending ones.
     """
-    query = read_filter(words, now)
     if query.ids is not None:
         by_id = {t.id: t for t in tasks}
         missing = [i for i in query.ids if i not in by_id]

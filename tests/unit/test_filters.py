@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from commands.filters import is_overdue, search, select, sort_tasks, targets
+from commands.filters import (
+    Targets,
+    is_overdue,
+    read_filter,
+    search,
+    select,
+    sort_tasks,
+    targets,
+)
 from core.errors import TaskNotFound, UsageError
 from core.model import Task
 
@@ -129,20 +137,25 @@ def test_search_matches_any_text_field_case_insensitively() -> None:
     assert [t.id for t in search(tasks, "MiLk")] == [1, 2, 3, 4]
 
 
+def pick(tasks: list[Task], words: list[str]) -> Targets:
+    """What done/delete/modify act on for these words."""
+    return targets(read_filter(words, NOW), tasks, NOW)
+
+
 def test_targets_by_ids_are_exact_and_any_status() -> None:
-    found = targets(TASKS, ["4", "2-3", "2"], NOW)
+    found = pick(TASKS, ["4", "2-3", "2"])
     assert ([t.id for t in found.tasks], found.by_id) == ([4, 2, 3], True)
     with pytest.raises(TaskNotFound):
-        targets(TASKS, ["2", "99"], NOW)
+        pick(TASKS, ["2", "99"])
 
 
 def test_targets_by_a_filter_are_pending_tasks_waiting_ones_too() -> None:
     tasks = [*TASKS, make(9, tags=["work"], wait="2026-12-20")]
-    found = targets(tasks, ["+work"], NOW)
+    found = pick(tasks, ["+work"])
     assert ([t.id for t in found.tasks], found.by_id) == ([3, 1, 9], False)  # not 4: done
-    assert [t.id for t in targets(tasks, ["+work", "status:done"], NOW).tasks] == [4]
+    assert [t.id for t in pick(tasks, ["+work", "status:done"]).tasks] == [4]
     with pytest.raises(UsageError, match="unknown filter"):
-        targets(tasks, ["projct:x"], NOW)
+        pick(tasks, ["projct:x"])
 
 
 def test_sort_orders() -> None:

@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import orjson
+import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -58,13 +58,13 @@ def floor_add(path: str, name: str) -> None:
             data = f.read()
         gc.disable()  # the decoder builds acyclic containers; a GC pass over them is waste
         try:
-            doc = orjson.loads(data)
+            doc = msgspec.json.decode(data)
         finally:
             gc.enable()
         task_id = doc["next_id"]
         doc["next_id"] = task_id + 1
         doc["tasks"].append(_record(task_id, name))
-        data = orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
+        data = msgspec.json.format(msgspec.json.encode(doc), indent=2) + b"\n"
         tmp = os.path.join(directory, f".floor.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
@@ -214,7 +214,7 @@ def concurrent(workdir: Path, procs: int, adds: int, start: int) -> tuple[float,
     go.touch()
     codes = [c.wait() for c in children]
     elapsed = time.perf_counter() - began
-    records = orjson.loads(Path(path).read_bytes())["tasks"]
+    records = msgspec.json.decode(Path(path).read_bytes())["tasks"]
     names = {r["name"] for r in records}
     wanted = {f"w{i}-{k}" for i in range(procs) for k in range(adds)}
     duplicates = len(records) - len({r["id"] for r in records})

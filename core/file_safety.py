@@ -137,7 +137,7 @@ class SafeFileManager:
             ) from None
         except OSError as e:
             raise storage_error(e, f"cannot read {self.path}") from e
-        if not data.strip() and self._newest_valid_backup() is None:
+        if (not data or data.isspace()) and self._newest_valid_backup() is None:
             # `touch tasks.json`: with no backup there is nothing to lose, so it is an empty list.
             # With one, an emptied file is damage (a truncation), and decode() says so.
             return Snapshot(Document(), _signature(st))

@@ -22,7 +22,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
+import msgspec
 from msgspec import Struct, field
 
 from core.storage.fsops import FileOps
@@ -96,11 +96,15 @@ def _edit_value(edit: Edit) -> dict[str, Any]:
     return {"uuid": uuid, "id": task_id, "before": before, "after": after}
 
 
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder()
+
+
 def _dumps(value: Any) -> bytes:
     try:
-        return orjson.dumps(value)
-    except (orjson.JSONEncodeError, TypeError):
-        import json  # integers beyond 64 bits, lone surrogates: what the data file also allows
+        return _ENCODER.encode(value)
+    except (TypeError, ValueError, RecursionError):
+        import json  # lone surrogates, deep nesting: what the data file also allows
 
         return json.dumps(value, ensure_ascii=True).encode("ascii")
 
@@ -247,8 +251,8 @@ def _header() -> bytes:
 def _older(line: bytes, keep_after: str) -> bool:
     """Whether an entry line was made before `keep_after`; a line that is not an entry stays."""
     try:
-        at = orjson.loads(line).get("at")
-    except (orjson.JSONDecodeError, AttributeError):
+        at = _DECODER.decode(line).get("at")
+    except (msgspec.DecodeError, RecursionError, AttributeError):
         return False
     return isinstance(at, str) and at < keep_after
 
@@ -278,8 +282,8 @@ def parse(data: bytes) -> HistoryRead:
 
 def _header_problem(line: bytes) -> str | None:
     try:
-        header = orjson.loads(line)
-    except orjson.JSONDecodeError:
+        header = _DECODER.decode(line)
+    except (msgspec.DecodeError, RecursionError):
         return "its first line is not a history header"
     if not isinstance(header, dict) or header.get("format") != HISTORY_FORMAT:
         return "it is not a tasksafe history"
@@ -291,8 +295,8 @@ def _header_problem(line: bytes) -> str | None:
 
 def _entry(line: bytes) -> Entry | None:
     try:
-        value = orjson.loads(line)
-    except orjson.JSONDecodeError:
+        value = _DECODER.decode(line)
+    except (msgspec.DecodeError, RecursionError):
         return None
     if not isinstance(value, dict):
         return None

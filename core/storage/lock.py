@@ -15,7 +15,6 @@ portalocker (msvcrt) takes the lock.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import stat
 import sys
@@ -23,6 +22,8 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
+
+import msgspec
 
 from core.errors import (
     FileLockTimeoutError,
@@ -126,7 +127,7 @@ def host_name() -> str:
 def describe_holder(lock_path: str) -> str:
     """'pid 4242 `python main.py` on host, for 1.2 s' from the lock file, or 'another process'."""
     try:
-        info = json.loads(_read_lock_file(lock_path) or b"{}")
+        info = msgspec.json.decode(_read_lock_file(lock_path) or b"{}")
         held = time.time() - float(info["since"])
         if info["host"] == host_name() and not _alive(int(info["pid"])):
             # Issue 13: a record left by a holder that died (or by a version that did not clear
@@ -320,7 +321,7 @@ def _clear_holder(fd: int) -> None:
 def _write_holder(fd: int) -> None:
     # Best effort: the holder's name helps a waiting window but the lock does not depend on it.
     try:
-        data = json.dumps(holder_info()).encode()
+        data = msgspec.json.encode(holder_info())
         os.ftruncate(fd, 0)
         os.pwrite(fd, data, 0) if hasattr(os, "pwrite") else os.write(fd, data)
     except OSError:

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
+import msgspec
 from msgspec import Struct, field
 
 Record = dict[str, Any]
@@ -330,12 +330,15 @@ def _time_of(rec: Record, key: str) -> str:
     return str(rec.get("modified") or "")
 
 
+_SORTED = msgspec.json.Encoder(order="sorted")
+
+
 def _key(value: Any) -> bytes:
     if value is _MISSING:
         return b""
     try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
+        return _SORTED.encode(value)
+    except (TypeError, ValueError, RecursionError):  # lone surrogates, deep nesting
         return repr(value).encode()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import select
 import subprocess
@@ -10,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from core.events import Event, Recovered
@@ -173,4 +173,4 @@ def test_writer_killed_mid_save_leaves_old_file_and_a_temp_the_next_save_removes
     assert (r.returncode, r.stderr) == (0, "")  # the dead writer's lock did not make us wait
     assert not temp_files(tasks_path)
     assert [rec["name"] for rec in stored(tasks_path)] == ["kept", "next"]
-    assert orjson.loads(tasks_path.read_bytes())["next_id"] == 3
+    assert json.loads(tasks_path.read_bytes())["next_id"] == 3

@@ -443,8 +443,8 @@ def test_deep_nesting_is_refused_or_recovered(real_files: Disk, damage: DamageCh
 def test_nesting_near_the_decoders_limits_is_saved_or_refused_whole(
     real_files: Disk, damage: DamageCheck
 ) -> None:
-    """A file that loads must save again: around 255 (orjson's writer), ~1000 (Python's stack)
-    and 1024 (orjson's reader) levels, an add either keeps the record or refuses the file."""
+    """A file that loads must save again: around 255 (a limit of orjson, the writer once), ~1000
+    (Python's stack) and 1024 levels, an add either keeps the record or refuses the file."""
     records = good_records(real_files)
     for depth in (254, 256, 900, 990, 1010, 1023, 1025):
         with damage.case():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -57,7 +56,7 @@ def test_legacy_uuids_agree_across_two_loads_of_the_same_bytes() -> None:
 
 def test_encode_writes_the_envelope_and_the_records_as_they_are() -> None:
     doc = Document(records=[task(1)], next_id=4)
-    value = orjson.loads(encode(doc))
+    value = json.loads(encode(doc))
     assert value == {"format": "tasksafe", "version": 1, "next_id": 4, "tasks": [task(1)]}
 
 
@@ -71,7 +70,7 @@ def test_a_legacy_document_encodes_in_the_current_format() -> None:
 def test_unknown_envelope_and_task_fields_survive_a_round_trip() -> None:
     unknown_task = task(1, colour={"rgb": [1, 2, 3]}, links=["a", None, 2.5])
     data = envelope([unknown_task, "not even a record"], sync={"peer": "laptop"}, note="hi")
-    again = orjson.loads(encode(decode(data)))
+    again = json.loads(encode(decode(data)))
     assert again["sync"] == {"peer": "laptop"}
     assert again["note"] == "hi"
     assert again["tasks"] == [unknown_task, "not even a record"]
@@ -116,7 +115,7 @@ def test_a_newer_version_raises_newer_version_error_naming_both_versions() -> No
         decode(b'{"format": "tasksafe", "version": 2, "tasks": []}')
 
 
-def test_encode_writes_integers_orjson_cannot_through_the_stdlib_fallback() -> None:
+def test_encode_writes_integers_beyond_64_bits_exactly() -> None:
     big = 2**70 + 1
     doc = Document(records=[task(1, estimate=big)], extra={"huge": -(10**30)})
     value = json.loads(encode(doc))
@@ -214,7 +213,7 @@ def test_ids_and_find_ignore_records_whose_id_is_not_an_integer() -> None:
     assert doc.allocate_id() == 2
 
 
-# --- repeated keys: msgspec and orjson keep the last one silently, so decode checks ---
+# --- repeated keys: msgspec keeps the last one silently, so decode checks ---
 
 TASKS_TWICE = (
     b'{"format": "tasksafe", "version": 1, "next_id": 3,\n'
@@ -279,7 +278,7 @@ def test_a_legacy_list_whose_record_repeats_a_key_is_damage() -> None:
     "tail",
     [
         b', "n": NaN, "n": 1}]}',  # msgspec refuses NaN: the stdlib fallback checks too
-        b', "big": 123456789012345678901234567890, "big": 1}]}',  # orjson cannot re-encode it
+        b', "big": 123456789012345678901234567890, "big": 1}]}',  # beyond 64 bits
     ],
 )
 def test_repeated_keys_are_found_on_the_slower_paths_too(tail: bytes) -> None:
@@ -295,7 +294,7 @@ def test_repeated_keys_are_found_on_the_slower_paths_too(tail: bytes) -> None:
         envelope([task(1, note="10:30", when="2026-12-01T10:30:00Z")]),  # colons in values
         envelope([task(1, **{"a:b": 1, ":": {"::": [":"]}})]),  # colons in keys
         envelope([task(1, name="a\u003ab")]).replace(b"a:b", b"a\\u003ab"),  # an escaped colon
-        envelope([task(1, big=2**70), task(2, big=2**70)]),  # what orjson cannot re-encode
+        envelope([task(1, big=2**70), task(2, big=2**70)]),  # beyond 64 bits
         envelope([task(1, x={"y": 1}), task(2, x={"y": 2})]),  # nested, in different records
         json.dumps({"format": "tasksafe", "version": 1, "tasks": [task(1)]}, indent=4).encode(),
         b"\xef\xbb\xbf" + envelope([task(1)]),

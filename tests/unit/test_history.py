@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from core.storage.fsops import FileOps
 from core.storage.history import Change, History, entry_line, parse, replay
@@ -38,7 +37,7 @@ def test_an_entry_reads_back_as_written_after_the_header(tmp_path: Path) -> None
     assert read.entries[0].edits == (("u1", None, rec(1, "milk")),)
     assert read.entries[0].who == WHO
     first = Path(h.path).read_bytes().split(b"\n")[0]
-    assert orjson.loads(first) == {"format": "tasksafe-history", "version": 1}
+    assert json.loads(first) == {"format": "tasksafe-history", "version": 1}
 
 
 def test_labels_between_reads_the_tail_only_and_says_when_it_cannot_tell(tmp_path: Path) -> None:

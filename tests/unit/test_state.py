@@ -11,7 +11,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from core.errors import (
@@ -54,7 +53,7 @@ def window(path: Path, **kwargs: Any) -> AppState:
 
 def write_envelope(path: Path, tasks: list[Any], next_id: int = 1) -> None:
     value = {"format": "tasksafe", "version": 1, "next_id": next_id, "tasks": tasks}
-    path.write_bytes(orjson.dumps(value, option=orjson.OPT_INDENT_2))
+    path.write_text(json.dumps(value, indent=2))
 
 
 def task(task_id: int, **fields: Any) -> dict[str, Any]:
@@ -344,7 +343,7 @@ def test_invalid_records_are_kept_verbatim_through_later_saves(tasks_path: Path)
     state.delete(6)
     stored = records(tasks_path)
     for pos in (1, 2, 3, 4, 5):
-        assert orjson.dumps(stored[pos]) == orjson.dumps(INVALID[pos])
+        assert json.dumps(stored[pos]) == json.dumps(INVALID[pos])
     assert b'"priority": 2.0' in tasks_path.read_bytes()
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
@@ -155,10 +156,35 @@ def commands() -> list[Command]:
     return sorted({id(c): c for c in REGISTRY.values()}.values(), key=lambda c: c.name)
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width: without one it imports shutil (and with it zlib, bz2
+    and lzma, 1.5 ms) for the terminal's size, and argparse builds a formatter per argument."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_columns() - 2)  # argparse's own margin
+
+
+def _columns() -> int:
+    """The terminal's width as shutil.get_terminal_size finds it: $COLUMNS, stdout's, else 80."""
+    with suppress(KeyError, ValueError):
+        if (columns := int(os.environ["COLUMNS"])) > 0:
+            return columns
+    if sys.__stdout__ is None:
+        return 80
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (ValueError, OSError):  # stdout closed or not a terminal
+        return 80
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of printing usage and exiting: errors are one line."""
 
     dash_words = False  # see Command.dash_words
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")

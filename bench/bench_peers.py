@@ -308,6 +308,43 @@ def bench_size(count: int, runs: int, task: str | None, tmp: Path, pty_too: bool
     return lines
 
 
+FLOORS = (
+    ("python -c pass", "pass"),
+    # What every tasksafe command runs before any of its own modules: main.py's entry and the
+    # decoder the data file needs (msgspec brings typing, re, enum, uuid, datetime, decimal).
+    ("python + main.py's first imports", "import main; main._import_msgspec_alone()"),
+)
+
+
+def bench_floor(task: str | None, tmp: Path, runs: int) -> list[str]:
+    """The interpreter's own CPU, next to Taskwarrior's whole `task add` at 1k tasks: what the
+    one-shot bars leave a CPython program for its imports and work."""
+    home = tmp / "home-floor"
+    home.mkdir()
+    env = clean_env(home)
+    cpu = {}
+    for label, code in FLOORS:
+        samples = [
+            run_measured([sys.executable, "-c", code], env, home, "null") for _ in range(runs)
+        ]
+        cpu[label] = median([x.cpu[0] for x in samples]) * 1e3
+    lines = [f"the floor: CPU of a Python process that does nothing, median of {runs}"]
+    lines += [f"  {label:<34} {ms:6.1f} ms" for label, ms in cpu.items()]
+    if task is not None:
+        tw_env = dict(env, TASKRC=str(home / "taskrc"), TASKDATA=str(home / "tw"))
+        uuids = seed_taskwarrior(home / "tw", home / "taskrc", 1000)
+        tool = taskwarrior_tool(task, uuids, tw_env, home)
+        add = [run_measured(tool.argv("add", i) or [], tw_env, home, "null") for i in range(runs)]
+        tw_add = median([x.cpu[0] for x in add]) * 1e3
+        first = cpu[FLOORS[1][0]]
+        lines.append(f"  taskwarrior add at 1000 tasks       {tw_add:6.1f} ms")
+        lines.append(
+            f"  2x Taskwarrior's add (the 1k bar) is {2 * tw_add:.1f} ms; the interpreter and the "
+            f"decoder take {first:.1f} ms ({first / tw_add:.2f}x) before tasksafe's own code runs"
+        )
+    return lines
+
+
 def bench_concurrent(task: str | None, tmp: Path, procs: int, adds: int) -> list[str]:
     home = tmp / "home-concurrent"
     home.mkdir()
@@ -354,6 +391,7 @@ def main() -> int:
         for count in sizes:
             print("\n".join(bench_size(count, args.runs, task, tmp, not args.no_pty)), flush=True)
         print("\n".join(bench_concurrent(task, tmp, args.procs, args.adds)), flush=True)
+        print("\n".join(bench_floor(task, tmp, args.runs)), flush=True)
     return 0
 
 

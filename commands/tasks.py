@@ -74,7 +74,7 @@ ENTRY_OPTIONS = (
         help="1 high, 2 normal (default), 3 low; also p1, !1, urgent",
     ),
     arg("-t", "--tag", action="append", default=[], dest="tags", help="a tag (a,b: two); repeat"),
-    arg("--due", help="a date: 2026-12-01, tomorrow, fri, in 3 days"),
+    arg("--due", help="a date: 2026-12-01, tomorrow, fri, in 3 days, eom"),
     arg("-d", "--description", default="", help="a longer description"),
     arg("-c", "--comment", default="", help="a comment"),
     arg("--raw", action="store_true", help="keep NAME exactly as typed: no attribute words"),

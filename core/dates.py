@@ -14,7 +14,13 @@ Rules where English is ambiguous (the review step shows the resolved date before
   text (quick-add, strict) it needs a cue word (`by the 1st`): "buy 1st edition" is a name;
 - a time alone (`18:00`, `9am`, `at noon`) is its next occurrence: today, or tomorrow once passed;
 - `tonight` is today 20:00; `morning` 09:00, `noon` 12:00, `afternoon` 15:00, `evening` 18:00,
-  `night` 20:00; `this evening` is today 18:00.
+  `night` 20:00; `this evening` is today 18:00;
+- periods (weeks start on Monday), as Taskwarrior's named dates read for a due: `eod`, `eow`,
+  `eoww`, `eom`, `eoq`, `eoy` (and `end of [the] day|week|month|quarter|year`) are the last day
+  of the current one (`eoww` the first Friday from today); `end of next month` the last day of
+  the next one; `sow`, `som`, `soq`, `soy` (`start of next …`, `next month|quarter|year`) the
+  first day of the next one; `weekend` / `this weekend` the coming Saturday (today on a weekend),
+  `next weekend` the Saturday of next week.
 Numeric forms other than ISO (`12/1`, `1.12.`) are refused: day and month order differ by locale.
 """
 
@@ -53,9 +59,15 @@ TONIGHT = time(20)
 COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 0, "months": 0}
 DATE_CUES = frozenset({"on", "by", "due", "until"})
+PERIODS = ("day", "week", "month", "quarter", "year")
+PERIOD_ENDS = {
+    "eod": "day", "eow": "week", "eocw": "week", "eom": "month", "eocm": "month",
+    "eoq": "quarter", "eocq": "quarter", "eoy": "year", "eocy": "year",
+}  # fmt: skip
+PERIOD_STARTS = {"sow": "week", "soww": "week", "som": "month", "soq": "quarter", "soy": "year"}
 # Words that are also ordinary English ("sun cream", "sat nav", "may"): in free text (quick-add)
 # they count as a date only after a cue word or at the very end of the text.
-AMBIGUOUS = frozenset({"sun", "sat", "wed", "mar", "may", "jan"})
+AMBIGUOUS = frozenset({"sun", "sat", "wed", "mar", "may", "jan", "weekend"})
 EXAMPLES = (
     "try 2026-12-01, 2026-12-01 18:00, today, tomorrow 18:00, fri 9am, next fri, in 3 days or dec 1"
 )
@@ -231,7 +243,7 @@ def _match_date(words: Sequence[str], i: int, today: date, ordinal: bool = True)
     """A date word or phrase at words[i]; an ordinal alone (`15th`) only when `ordinal`."""
     if i >= len(words):
         return None
-    for matcher in (_match_word_date, _match_weekday, _match_in, _match_month_day):
+    for matcher in (_match_word_date, _match_period, _match_weekday, _match_in, _match_month_day):
         hit = matcher(words, i, today)
         if hit is not None:
             return hit
@@ -251,6 +263,72 @@ def _match_word_date(words: Sequence[str], i: int, today: date) -> _Hit | None:
     if _ISO_DATE.fullmatch(word):
         return _Hit(i + 1, _iso_date(word))
     return None
+
+
+def _match_period(words: Sequence[str], i: int, today: date) -> _Hit | None:
+    """`eom`, `end of the month`, `end of next week`, `som`, `start of next year`, `next month`,
+    `eoww`, `this weekend`, `next weekend`, `by the end of the month` (see the module's rules)."""
+    if words[i] == "the" and i + 1 < len(words) and words[i + 1] in _AFTER_THE:
+        i += 1
+    word = words[i]
+    if word in PERIOD_ENDS:
+        return _Hit(i + 1, _period_end(PERIOD_ENDS[word], today))
+    if word in PERIOD_STARTS:
+        return _Hit(i + 1, _next_period(PERIOD_STARTS[word], today))
+    if word == "eoww":
+        return _Hit(i + 1, today + timedelta(days=(4 - today.weekday()) % 7))
+    if word in ("end", "start", "beginning") and _at(words, i + 1, "of"):
+        j = _skip(words, i + 2, {"the"})
+        ahead = _at(words, j, "next")
+        j += 1 if ahead or _at(words, j, "this") else 0
+        if j >= len(words) or words[j] not in PERIODS or (word != "end" and not ahead):
+            return None  # `start of the month` has begun: only `start of next month` is ahead
+        unit = words[j]
+        if word != "end":
+            return _Hit(j + 1, _next_period(unit, today))
+        return _Hit(j + 1, _period_end(unit, _next_period(unit, today) if ahead else today))
+    if word == "next" and i + 1 < len(words) and words[i + 1] in ("month", "quarter", "year"):
+        return _Hit(i + 2, _next_period(words[i + 1], today))
+    saturday = today + timedelta(days=5 - today.weekday())  # this week's; passed on a Sunday
+    if word == "weekend" or (word == "this" and _at(words, i + 1, "weekend")):
+        return _Hit(i + (1 if word == "weekend" else 2), max(saturday, today))
+    if word == "next" and _at(words, i + 1, "weekend"):
+        return _Hit(i + 2, saturday + timedelta(days=7))
+    return None
+
+
+_AFTER_THE = frozenset({"end", "start", "beginning", "weekend"})
+
+
+def _at(words: Sequence[str], i: int, word: str) -> bool:
+    return i < len(words) and words[i] == word
+
+
+def _period_start(unit: str, day: date) -> date:
+    """The first day of the day, week (Monday), month, quarter or year `day` is in."""
+    if unit == "week":
+        return day - timedelta(days=day.weekday())
+    if unit == "month":
+        return day.replace(day=1)
+    if unit == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    if unit == "year":
+        return day.replace(month=1, day=1)
+    return day
+
+
+def _next_period(unit: str, day: date) -> date:
+    """The first day of the period after the one `day` is in."""
+    start = _period_start(unit, day)
+    steps = {"day": 1, "week": 7}
+    if unit in steps:
+        return start + timedelta(days=steps[unit])
+    return _add_months(start, {"month": 1, "quarter": 3, "year": 12}[unit])
+
+
+def _period_end(unit: str, day: date) -> date:
+    """The last day of the period `day` is in."""
+    return _next_period(unit, day) - timedelta(days=1)
 
 
 def _match_weekday(words: Sequence[str], i: int, today: date) -> _Hit | None:

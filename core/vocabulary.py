@@ -163,7 +163,7 @@ DATE_FIELDS = ("due", "wait", "scheduled", "until")
 # Taskwarrior's priority letters, only as a `pri:` value: a bare `H` or `L` is part of a name.
 PRIORITY_LETTERS = {"h": 1, "m": 2, "l": 3}
 PRIORITY_ACCEPTED = "1, 2, 3, H, M, L, high, normal or low"
-DATE_ACCEPTED = "tomorrow, fri, friday, fri 9am, 2026-12-04, 1st or in 3 days"
+DATE_ACCEPTED = "tomorrow, fri, friday, fri 9am, 2026-12-04, 1st, in 3 days or eom"
 RECUR_ACCEPTED = "daily, weekdays, weekly, biweekly, monthly, yearly, 2weeks, every-3-days, mon,thu"
 # One-word recurrences for `recur:` (an attribute value is one word): `2weeks`, `3d`.
 _RECUR_COUNT = re.compile(r"(\d+)\s*(d|days?|w|wks?|weeks?|mos?|months?|y|yrs?|years?)")

@@ -90,7 +90,8 @@ def test_a_tag_the_model_kept_in_another_case_is_not_doubled() -> None:
 
 def test_without_a_typed_due_the_models_date_stays() -> None:
     model = (ProposedTask("send the report", due="2026-12-31"),)
-    assert combine(model, "send the report by the end of the month", NOW)[0] == model
+    # "end" is a date word; "the end of the sprint" is no date the parser can compute.
+    assert combine(model, "send the report by the end of the sprint", NOW)[0] == model
 
 
 def test_a_split_the_parser_cannot_see_is_the_models() -> None:

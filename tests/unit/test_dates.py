@@ -259,3 +259,69 @@ def test_find_due_at_end_takes_the_phrase_that_ends_the_words(
 ) -> None:
     span = find_due_at_end(split_words(text), NYE)
     assert ((span.start, span.value) if span else (None, None)) == (start, due)
+
+
+# --- periods: Taskwarrior's named dates and their English phrases, across a year end ---
+
+
+@pytest.mark.parametrize(
+    ("text", "on_monday", "on_thursday", "on_saturday", "on_sunday"),
+    [
+        # The end of the current period (`eoww`: the first Friday from today).
+        ("eod", "2026-12-28", "2026-12-31", "2027-01-02", "2027-01-03"),
+        ("eow", "2027-01-03", "2027-01-03", "2027-01-03", "2027-01-03"),
+        ("eoww", "2027-01-01", "2027-01-01", "2027-01-08", "2027-01-08"),
+        ("eom", "2026-12-31", "2026-12-31", "2027-01-31", "2027-01-31"),
+        ("eoq", "2026-12-31", "2026-12-31", "2027-03-31", "2027-03-31"),
+        ("eoy", "2026-12-31", "2026-12-31", "2027-12-31", "2027-12-31"),
+        ("end of the month", "2026-12-31", "2026-12-31", "2027-01-31", "2027-01-31"),
+        ("end of week", "2027-01-03", "2027-01-03", "2027-01-03", "2027-01-03"),
+        ("end of next month", "2027-01-31", "2027-01-31", "2027-02-28", "2027-02-28"),
+        ("end of this year", "2026-12-31", "2026-12-31", "2027-12-31", "2027-12-31"),
+        # The first day of the next period.
+        ("sow", "2027-01-04", "2027-01-04", "2027-01-04", "2027-01-04"),
+        ("som", "2027-01-01", "2027-01-01", "2027-02-01", "2027-02-01"),
+        ("soq", "2027-01-01", "2027-01-01", "2027-04-01", "2027-04-01"),
+        ("soy", "2027-01-01", "2027-01-01", "2028-01-01", "2028-01-01"),
+        ("next month", "2027-01-01", "2027-01-01", "2027-02-01", "2027-02-01"),
+        ("next year", "2027-01-01", "2027-01-01", "2028-01-01", "2028-01-01"),
+        ("start of next week", "2027-01-04", "2027-01-04", "2027-01-04", "2027-01-04"),
+        ("beginning of next quarter", "2027-01-01", "2027-01-01", "2027-04-01", "2027-04-01"),
+        # The weekend: the coming Saturday, today on a weekend day.
+        ("weekend", "2027-01-02", "2027-01-02", "2027-01-02", "2027-01-03"),
+        ("this weekend", "2027-01-02", "2027-01-02", "2027-01-02", "2027-01-03"),
+        ("next weekend", "2027-01-09", "2027-01-09", "2027-01-09", "2027-01-09"),
+    ],
+)
+def test_periods_are_read_as_taskwarrior_reads_a_due(
+    text: str, on_monday: str, on_thursday: str, on_saturday: str, on_sunday: str
+) -> None:
+    days = (WEEK[0], WEEK[3], WEEK[5], WEEK[6])
+    for now, due in zip(days, (on_monday, on_thursday, on_saturday, on_sunday), strict=True):
+        assert parse_due(text, now) == due, f"{text} on {now:%A}"
+
+
+def test_a_period_takes_a_time_like_any_date() -> None:
+    assert parse_due("eom 17:00", NYE) == "2026-12-31T17:00"
+    assert parse_due("end of the month at 5pm", NYE) == "2026-12-31T17:00"
+
+
+def test_the_start_of_a_period_that_has_begun_is_no_due() -> None:
+    with pytest.raises(ValueError, match="cannot read"):
+        parse_due("start of the month", NYE)
+
+
+@pytest.mark.parametrize(
+    ("text", "name_ends", "due"),
+    [
+        ("send the report by the end of the month", 3, "2026-12-31"),
+        ("pay rent eom", 2, "2026-12-31"),
+        ("clean the garage this weekend", 3, "2027-01-02"),
+        ("clean the garage by the weekend", 3, "2027-01-02"),
+        ("plan the weekend trip", None, None),  # `weekend` mid-sentence is a word of the name
+        ("at the end of the sprint", None, None),  # no period tasksafe knows
+    ],
+)
+def test_periods_in_free_text(text: str, name_ends: int | None, due: str | None) -> None:
+    span = find_due_at_end(split_words(text), NYE)
+    assert ((span.start, span.value) if span else (None, None)) == (name_ends, due)

@@ -384,7 +384,7 @@ def test_a_misspelt_attribute_stays_in_the_name_with_a_hint() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("x due:frid", "due:frid — not a date; try tomorrow, fri, friday, fri 9am, 2026-12-04, 1st or in 3 days"),
+        ("x due:frid", "due:frid — not a date; try tomorrow, fri, friday, fri 9am, 2026-12-04, 1st, in 3 days or eom"),
         ("x wait:2026-02-30", "wait:2026-02-30 — '2026-02-30' is not a real date; try tomorrow, fri, "),
         ("x due:feb", "due:feb — not a date; try "),
         ("x due:32nd", "due:32nd — a month has no day 32; try "),

@@ -5,8 +5,10 @@ deleted is skipped (tasksafe keeps no deleted tasks). A recurring template (`sta
 is the series of its instances: each pending instance is one occurrence (`series` = the
 template's uuid), so completing it in tasksafe makes the next one and Taskwarrior's own instances
 are never duplicated; a template with no pending instance is imported as the one occurrence.
-Fields without a place in tasksafe (user-defined attributes, the template, `imask`, an explicit
-`M`) are kept in the record's `taskwarrior` object and written back on export.
+Fields without a place in tasksafe (user-defined attributes, an explicit `M`, and of a recurring
+instance the template's fields and `imask` where an export would not write them again from the
+task) are kept in the record's `taskwarrior` object and written back on export: a series sent to
+Taskwarrior comes back as nothing new.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
+
+from msgspec import Struct
 
 from core.interop.common import (
     Parsed,
@@ -66,11 +70,12 @@ def parse(data: bytes) -> Parsed:
     out = Parsed("taskwarrior", fields=FIELDS)
     items = _objects(data, out)
     templates = {o["uuid"]: o for _, o in items if isinstance(o, dict) and _is_template(o)}
+    series = _series(items)
     for where, obj in items:
         if isinstance(obj, dict) and obj.get("status") == "deleted":
             out.skipped.append(f"{where}: deleted in Taskwarrior")
         elif not (isinstance(obj, dict) and _is_template(obj)):
-            out.take(where, partial(_record, obj, templates))
+            out.take(where, partial(_record, obj, templates, in_series=series))
     occurring = {r.get("series") for r in out.records if r["status"] == "pending"}
     for where, obj in items:
         if isinstance(obj, dict) and _is_template(obj) and obj["uuid"] not in occurring:
@@ -107,11 +112,36 @@ def _json_problem(e: Exception) -> str:
     return "nested too deeply"
 
 
+class _Series(Struct, frozen=True):
+    """A template's instances in the input, as an export would order them (`_template`)."""
+
+    first: dict[str, Any]  # the earliest due: the instance an export builds the template from
+    numbered: bool  # imasks 0, 1, 2… in due order: what an export numbers them again
+
+
+def _series(items: list[tuple[str, Any]]) -> dict[str, _Series]:
+    by_parent: dict[str, list[dict[str, Any]]] = {}
+    for _, o in items:
+        if isinstance(o, dict) and isinstance(o.get("parent"), str):
+            by_parent.setdefault(o["parent"], []).append(o)
+    found = {}
+    for parent, members in by_parent.items():
+        members.sort(key=lambda o: str(o.get("due", "")))
+        imasks = [o.get("imask") for o in members]
+        found[parent] = _Series(members[0], imasks == list(range(len(members))))
+    return found
+
+
 def _is_template(obj: dict[str, Any]) -> bool:
     return obj.get("status") == "recurring" and isinstance(obj.get("uuid"), str)
 
 
-def _record(o: Any, templates: dict[str, Any], series: str | None = None) -> Record:
+def _record(
+    o: Any,
+    templates: dict[str, Any],
+    series: str | None = None,
+    in_series: dict[str, _Series] | None = None,
+) -> Record:
     if not isinstance(o, dict):
         raise ValueError(f"not an object but {type(o).__name__}")
     status = o.get("status", "pending")
@@ -145,24 +175,45 @@ def _record(o: Any, templates: dict[str, Any], series: str | None = None) -> Rec
     if o.get("recur") is not None:
         rec["recur"] = _own_rule(o) or rule_in(o["recur"])
         rec["series"] = series or (uuid_of(parent) if parent is not None else rec["uuid"])
-    kept = _kept(o, templates.get(parent) if isinstance(parent, str) else None)
+    template = templates.get(parent) if isinstance(parent, str) else None
+    kept = _kept(o, template, (in_series or {}).get(parent) if isinstance(parent, str) else None)
     if kept:
         rec["taskwarrior"] = kept
     return finish(rec)
 
 
-def _kept(o: dict[str, Any], template: dict[str, Any] | None) -> dict[str, Any]:
+def _kept(
+    o: dict[str, Any], template: dict[str, Any] | None, series: _Series | None
+) -> dict[str, Any]:
+    """What an export could not write again from the task alone: UDAs, an explicit `M`, and of
+    a recurring instance its imask and template only where they say more than the instance does
+    (a series tasksafe sent out comes back with nothing kept: a second import changes nothing)."""
     kept: dict[str, Any] = {}
     udas = {k: v for k, v in o.items() if k not in MAPPED and k not in COMPUTED}
     if udas:
         kept["uda"] = udas
     if o.get("priority") == "M":
         kept["priority"] = "M"
-    if isinstance(o.get("imask"), int | float):
+    if isinstance(o.get("imask"), int | float) and not (series and series.numbered):
         kept["imask"] = int(o["imask"])
-    if template is not None:
-        kept["template"] = {k: v for k, v in template.items() if k not in COMPUTED | {"mask"}}
+    first = series.first if series is not None else o
+    if template is not None and (more := _template_says_more(template, first)):
+        kept["template"] = more
     return kept
+
+
+def _template_says_more(template: dict[str, Any], first: dict[str, Any]) -> dict[str, Any]:
+    """The template's fields an export would not write again from the series' first instance:
+    `_template` copies its fields (but the instance-only ones) and adds uuid, status and mask;
+    `rtype: periodic` is Taskwarrior's own bookkeeping."""
+    again = {k: v for k, v in first.items() if k not in _INSTANCE_ONLY}
+    parent = first.get("parent")
+    uuid = _uuid_for(parent.strip()) if isinstance(parent, str) else None  # as _template names it
+    again |= {"uuid": uuid, "status": "recurring", "rtype": "periodic"}
+    skipped = COMPUTED | {"mask"}
+    return {
+        k: v for k, v in template.items() if k not in skipped and (k not in again or again[k] != v)
+    }
 
 
 def _priority(value: Any) -> int:

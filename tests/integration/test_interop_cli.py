@@ -105,7 +105,8 @@ def test_a_taskwarrior_database_comes_in_with_every_field(
     assert report["depends"] == [milk["uuid"]] and report["priority"] == 2
     assert report["taskwarrior"]["uda"] == {"estimate": 3}
     assert (water["recur"], water["until"], water["priority"]) == ("weekly", "2027-03-01", 3)
-    assert water["series"] == water["taskwarrior"]["template"]["uuid"]  # the template's uuid
+    template = next(o for o in json.loads(exported.read_text()) if o["status"] == "recurring")
+    assert water["series"] == template["uuid"]  # the series is Taskwarrior's template
     assert old["status"] == "done" and old["completed"]
 
 
@@ -594,3 +595,30 @@ def test_an_alarm_and_properties_tasksafe_has_no_field_for_come_back_out(tmp_pat
     (alarm_back,) = back.walk("VALARM")
     assert (str(alarm_back["ACTION"]), alarm_back["TRIGGER"].dt) == ("AUDIO", timedelta(hours=-1))
     assert "0 new, 0 updated, 1 unchanged" in imported(data, out).stdout
+
+
+@needs_task
+def test_a_series_made_here_comes_back_from_taskwarrior_as_nothing_new(tmp_path: Path) -> None:
+    """Taskwarrior adds its own bookkeeping (`rtype`, imasks as floats, ids, urgency): none of
+    it is a change, so importing its export into the file it came from writes nothing."""
+    data = tmp_path / "tasks.json"
+    for words in (["Water plants", "recur:weekly", "due:2026-12-04"], ["Plain one"]):
+        assert run_cli(data, "add", *words, env=TZ).returncode == 0
+    assert run_cli(data, "done", "1", env=TZ).returncode == 0  # the next occurrence is task 3
+    out = tmp_path / "out.json"
+    assert run_cli(data, "export", "--to", "taskwarrior", "-o", str(out), env=TZ).returncode == 0
+    tw = Taskwarrior(tmp_path / "tw")
+    tw("import", str(out))
+    back = tmp_path / "back.json"
+    back.write_text(tw("export"))
+    assert any(t.get("rtype") == "periodic" for t in json.loads(back.read_text()))
+    before = data.read_bytes()
+    again = imported(data, back, "--yes")
+    assert again.returncode == 0, again.stderr
+    assert "0 new, 0 updated, 3 unchanged" in again.stdout
+    assert data.read_bytes() == before
+    again_out = tmp_path / "again.json"
+    assert (
+        run_cli(data, "export", "--to", "taskwarrior", "-o", str(again_out), env=TZ).returncode == 0
+    )
+    assert json.loads(again_out.read_text()) == json.loads(out.read_text())

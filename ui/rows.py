@@ -273,15 +273,16 @@ def fit(columns: Columns, layout: Layout) -> dict[str, list[str]]:
 
 
 def fit_name(name: str, extras: str, width: int) -> tuple[str, str]:
-    """A name and what follows it (` home #errands`) in `width` cells: the name is cut last."""
-    name = cut(name, width)
-    if not extras:
-        return name, ""
-    room = width - width_of(name) - 1
-    if room < 1:  # no cell left for them: the name gives two, so a `…` says they are there
-        name = cut(name, max(width - 2, 1))
-        room = width - width_of(name) - 1
-    return name, (" " + cut(extras, room) if room >= 1 else "")
+    """A name and what follows it (` home #errands`) in `width` cells: the name is cut last.
+
+    One `…` says something is hidden: when no cell is left for what follows, the name ends in
+    it (cut by a cell if it fits), never `name… …`.
+    """
+    shown = cut(name, width)
+    room = width - width_of(shown) - 1
+    if not extras or room >= 1:
+        return shown, (" " + cut(extras, room) if extras else "")
+    return (shown if shown != name else cut(name, max(width_of(name) - 1, 1))), ""
 
 
 # --- the lines around the table ---

@@ -95,10 +95,12 @@ def test_nothing_listed_and_the_rest_of_these_rows() -> None:
 
 def test_what_follows_a_name_that_fills_the_cell_is_still_marked_as_cut() -> None:
     name = "call the plumber about the leaking kitchen tap"  # 46 cells, and #home follows
-    for width in (46, 47, 48):
+    for width in (30, 46, 47, 48):
         shown, extras = fit_name(name, "#home", width)
-        assert width_of(shown + extras) <= width
-        assert extras.endswith("…")  # never dropped without a sign
+        row = shown + extras
+        assert width_of(row) <= width
+        assert row.endswith("…")  # never dropped without a sign
+        assert row.count("…") == 1, row  # one sign, not `tap… …`
     assert fit_name(name, "#home", 60) == (name, " #home")
 
 

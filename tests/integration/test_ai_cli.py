@@ -92,7 +92,7 @@ def test_yes_adds_every_task_in_one_transaction(
     backup_before = Path(f"{tasks_path}.backup").read_bytes()
     openai_server.enqueue(tasks_answer(MOM, MILK, RENT))
     # The text backs the model's tags, priority and dates (what no word backs is left out).
-    text = "call mom soon, urgent #family, buy milk #errands, pay rent next month"
+    text = "call mom soon, urgent #family, buy milk #errands, pay rent soon"
     result = run_cli(tasks_path, "ai", text, "--yes", env=model_env(openai_server))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["3", "4", "5"]  # the new ids, as `add` prints them

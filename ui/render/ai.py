@@ -21,27 +21,31 @@ from ui.render.base import data, priority_text, render
 
 
 def proposal_table(drafts: Sequence[Mapping[str, Any]], now: datetime) -> Table:
-    """Proposed tasks (as field dicts) numbered for review; every value is data, never markup."""
+    """Proposed tasks (as field dicts) numbered for review; every value is data, never markup.
+
+    A column no draft fills (project, tags, due, description) is left out: the name gets the room.
+    """
     table = Table(title="proposed tasks", title_justify="left", box=box.ROUNDED)
     table.add_column("#", justify="right", style="bold", no_wrap=True)
     table.add_column("name", overflow="fold", ratio=2)
     table.add_column("pri", no_wrap=True)
-    with_project = any(draft.get("project") for draft in drafts)
-    if with_project:
-        table.add_column("project", overflow="fold", style="magenta")
-    table.add_column("tags", overflow="fold", style="cyan")
-    table.add_column("due", no_wrap=True)
-    table.add_column("description", overflow="fold", ratio=1)
+    optional = {
+        "project": lambda d: data(d.get("project") or ""),
+        "tags": lambda d: data(" ".join(f"#{t}" for t in d.get("tags", ()))),
+        "due": lambda d: due_cell(d.get("due"), now),
+        "description": lambda d: data(d.get("description", "")),
+    }
+    shown = [key for key in optional if any(draft.get(key) for draft in drafts)]
+    styles = {"project": "magenta", "tags": "cyan"}
+    for key in shown:
+        if key == "due":
+            table.add_column("due", no_wrap=True)
+        else:
+            table.add_column(key, overflow="fold", style=styles.get(key), ratio=1)
     for number, draft in enumerate(drafts, 1):
-        project = [data(draft.get("project") or "")] if with_project else []
+        cells = [optional[key](draft) for key in shown]
         table.add_row(
-            str(number),
-            data(draft["name"]),
-            priority_text(draft.get("priority", 2)),
-            *project,
-            data(" ".join(f"#{t}" for t in draft.get("tags", ()))),
-            due_cell(draft.get("due"), now),
-            data(draft.get("description", "")),
+            str(number), data(draft["name"]), priority_text(draft.get("priority", 2)), *cells
         )
     return table
 

@@ -12,6 +12,8 @@ Rules where English is ambiguous (the review step shows the resolved date before
 - an ordinal alone (`1st`, `the 15th`, as Taskwarrior's `due:1st`) is the next such day of a
   month, today included, skipping months too short for it (`31st` on Nov 5 is Dec 31); in free
   text (quick-add, strict) it needs a cue word (`by the 1st`): "buy 1st edition" is a name;
+- a duration alone (`3d`, `2w`, `1mo`, `1y`, as Taskwarrior's `due:3d`) is that long after
+  today; in free text it needs a cue word too (`print 3d model` is a name);
 - a time alone (`18:00`, `9am`, `at noon`) is its next occurrence: today, or tomorrow once passed;
 - `tonight` is today 20:00; `morning` 09:00, `noon` 12:00, `afternoon` 15:00, `evening` 18:00,
   `night` 20:00; `this evening` is today 18:00;
@@ -77,6 +79,8 @@ _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}t\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+
 _CLOCK = re.compile(r"(\d{1,2})(?::(\d{2}))?(am|pm|a\.m\.|p\.m\.)?")
 _DAY = re.compile(r"(\d{1,2})(st|nd|rd|th)?")
 _ORDINAL = re.compile(r"(\d{1,2})(st|nd|rd|th)")
+# No bare `m`: Taskwarrior reads it as minutes, others as months.
+_DURATION = re.compile(r"(\d{1,4})(d|days?|w|wks?|weeks?|mo|mos|months?|y|yrs?|years?)")
 _YEAR = re.compile(r"\d{4}")
 _EARLIEST_YEAR = 1970
 _MAX_YEARS_AHEAD = 100
@@ -206,7 +210,7 @@ def match_due(
 
 def _date_then_time(words: Sequence[str], i: int, wall: datetime, loose: bool) -> _Hit | None:
     """A date, optionally followed by `[at] TIME`: `tomorrow 18:00`, `fri at 9am`."""
-    day = _match_date(words, i, wall.date(), ordinal=loose)
+    day = _match_date(words, i, wall.date(), loose=loose)
     if day is None:
         return None
     after = _skip(words, day.end, {"at"})
@@ -222,7 +226,7 @@ def _time_then_date(words: Sequence[str], i: int, wall: datetime, cued: bool) ->
     clock = _match_time(words, start)
     if clock is None:
         return None
-    day = _match_date(words, _skip(words, clock.end, DATE_CUES), wall.date(), ordinal=cued)
+    day = _match_date(words, _skip(words, clock.end, DATE_CUES), wall.date(), loose=cued)
     if day is not None:
         return _Hit(day.end, day.day, clock.at)
     if not cued and start == i:
@@ -239,15 +243,18 @@ def _resolve(hit: _Hit, wall: datetime) -> date:
     return today if datetime.combine(today, hit.at) > wall else today + timedelta(days=1)
 
 
-def _match_date(words: Sequence[str], i: int, today: date, ordinal: bool = True) -> _Hit | None:
-    """A date word or phrase at words[i]; an ordinal alone (`15th`) only when `ordinal`."""
+def _match_date(words: Sequence[str], i: int, today: date, loose: bool = True) -> _Hit | None:
+    """A date word or phrase at words[i]; an ordinal (`15th`) or a duration (`3d`) alone only
+    when `loose`: in free text they are words of a name (`buy 1st edition`, `print 3d model`)."""
     if i >= len(words):
         return None
     for matcher in (_match_word_date, _match_period, _match_weekday, _match_in, _match_month_day):
         hit = matcher(words, i, today)
         if hit is not None:
             return hit
-    return _match_ordinal(words, i, today) if ordinal else None
+    if not loose:
+        return None
+    return _match_ordinal(words, i, today) or _match_duration(words, i, today)
 
 
 def _match_word_date(words: Sequence[str], i: int, today: date) -> _Hit | None:
@@ -373,6 +380,17 @@ def _match_month_day(words: Sequence[str], i: int, today: date) -> _Hit | None:
     if year_given:
         return _Hit(i + 3, _calendar_date(int(words[i + 2]), month, day))
     return _Hit(i + 2, _next_month_day(month, day, today))
+
+
+def _match_duration(words: Sequence[str], i: int, today: date) -> _Hit | None:
+    """`3d`, `2w`, `1mo`, `1y`, `2weeks` (Taskwarrior's `due:3d`): that long after today."""
+    found = _DURATION.fullmatch(words[i])
+    if found is None:
+        return None
+    count, unit = int(found.group(1)), found.group(2)[0]
+    if unit in "my":
+        return _Hit(i + 1, _add_months(today, count * (12 if unit == "y" else 1)))
+    return _Hit(i + 1, today + timedelta(days=count * (7 if unit == "w" else 1)))
 
 
 def _match_ordinal(words: Sequence[str], i: int, today: date) -> _Hit | None:

@@ -325,3 +325,28 @@ def test_the_start_of_a_period_that_has_begun_is_no_due() -> None:
 def test_periods_in_free_text(text: str, name_ends: int | None, due: str | None) -> None:
     span = find_due_at_end(split_words(text), NYE)
     assert ((span.start, span.value) if span else (None, None)) == (name_ends, due)
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("3d", "2027-01-03"),
+        ("10days", "2027-01-10"),
+        ("2w", "2027-01-14"),
+        ("2weeks", "2027-01-14"),
+        ("1mo", "2027-01-31"),
+        ("2months", "2027-02-28"),  # clamped to the month's end, as `in 2 months`
+        ("1y", "2027-12-31"),
+        ("3d 9am", "2027-01-03T09:00"),
+    ],
+)
+def test_a_duration_alone_is_that_long_after_today(text: str, due: str) -> None:
+    assert parse_due(text, NYE) == due
+
+
+def test_a_bare_m_is_no_duration_and_in_free_text_a_duration_needs_a_cue() -> None:
+    with pytest.raises(ValueError, match="cannot read"):
+        parse_due("1m", NYE)  # minutes to Taskwarrior, months to others
+    assert find_due_at_end(split_words("print the 3d"), NYE) is None  # `print 3d model`
+    span = find_due_at_end(split_words("renew it by 3d"), NYE)
+    assert span is not None and span.value == "2027-01-03"

@@ -328,7 +328,7 @@ def bench_floor(task: str | None, tmp: Path, runs: int) -> list[str]:
             run_measured([sys.executable, "-c", code], env, home, "null") for _ in range(runs)
         ]
         cpu[label] = median([x.cpu[0] for x in samples]) * 1e3
-    lines = [f"the floor: CPU of a Python process that does nothing, median of {runs}"]
+    lines = [f"the floor: CPU of Python processes that do no task work, median of {runs}"]
     lines += [f"  {label:<34} {ms:6.1f} ms" for label, ms in cpu.items()]
     if task is not None:
         tw_env = dict(env, TASKRC=str(home / "taskrc"), TASKDATA=str(home / "tw"))

@@ -30,7 +30,7 @@ from core.storage.document import (
     encode,
 )
 from core.storage.fsops import DEFAULT_OPS, FileOps
-from core.storage.history import Change, History, entry_line, replay
+from core.storage.history import Change, History, entry_line, fingerprint, replay
 from core.storage.lock import FileLock, holder_info
 from core.storage.reading import NotRegularFileError, read_regular
 
@@ -142,9 +142,15 @@ class SafeFileManager:
             # With one, an emptied file is damage (a truncation), and decode() says so.
             return Snapshot(Document(), _signature(st))
         try:
-            return Snapshot(decode(data), _signature(st))
+            return Snapshot(decode(data, own=self._wrote_these(data)), _signature(st))
         except NewerVersionError as e:
             raise FileCorruptionError(f"{self.path}: {e}; upgrade tasksafe to use it") from e
+
+    def _wrote_these(self, data: bytes) -> bool:
+        """Whether `data` is what the newest step wrote (history.fingerprint): bytes read without
+        the lock may be older or newer than the history's tail, and then they are checked."""
+        wrote = self.history.last_wrote()
+        return wrote is not None and wrote == fingerprint(data)
 
     # --- the transaction ---
 
@@ -173,7 +179,7 @@ class SafeFileManager:
                 data = encode(work)
             except UnencodableError as e:
                 raise StorageError(f"could not save {self.path}; nothing was changed: {e}") from e
-            self._write(data, snap, self._step_line(work, change))
+            self._write(data, snap, self._step_line(work, change, data))
             self._tend_history(work.step)
             new = Snapshot(work, self.signature())
         self.on_event(Saved(self.path, len(work.records), time.perf_counter() - start))
@@ -190,9 +196,9 @@ class SafeFileManager:
             with suppress(OSError):  # compaction is housekeeping: the save already happened
                 self.history.compact(cutoff.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
-    def _step_line(self, work: Document, change: Change) -> bytes:
+    def _step_line(self, work: Document, change: Change, data: bytes) -> bytes:
         who = {k: v for k, v in holder_info().items() if k != "since"}
-        return entry_line(work.step, utc_now(), who, change, work.next_id)
+        return entry_line(work.step, utc_now(), who, change, work.next_id, wrote=data)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

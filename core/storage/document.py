@@ -84,8 +84,12 @@ def loads(data: bytes) -> Any:
     return _loads(data, [])
 
 
-def _loads(data: bytes, lossy: list[str]) -> Any:
-    """Decode JSON; number literals no float can hold (1e400, NaN) are appended to `lossy`."""
+def _loads(data: bytes, lossy: list[str], own: bool = False) -> Any:
+    """Decode JSON; number literals no float can hold (1e400, NaN) are appended to `lossy`.
+
+    `own`: the bytes are known to be tasksafe's own encoding (history.fingerprint), which repeats
+    no key, so that is not proved again.
+    """
     if data.startswith(_BOM):  # editors on Windows add one; it is not content
         data = data[len(_BOM) :]
 
@@ -100,7 +104,7 @@ def _loads(data: bytes, lossy: list[str]) -> Any:
             value = msgspec.json.Decoder(float_hook=number).decode(data)
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as e:
         return _slow_loads(data, number, e)
-    if not _keys_unique(data, value):
+    if not own and not _keys_unique(data, value):
         _refuse_repeated_keys(data.decode("utf-8"))
     return value
 
@@ -248,12 +252,15 @@ def dumps(value: Any) -> bytes:
         raise UnencodableError(f"the data cannot be written as JSON ({type(e).__name__})") from None
 
 
-def decode(data: bytes) -> Document:
-    """Bytes to a Document; raise UndecodableError if they are not a tasksafe file."""
+def decode(data: bytes, own: bool = False) -> Document:
+    """Bytes to a Document; raise UndecodableError if they are not a tasksafe file.
+
+    `own`: they are known to be what tasksafe wrote (see _loads).
+    """
     if not data or data.isspace():  # isspace stops at the first other byte; strip copies
         raise UndecodableError("the file is empty")
     lossy: list[str] = []
-    value = _loads(data, lossy)
+    value = _loads(data, lossy, own)
     if isinstance(value, list):
         doc = Document(records=[legacy_to_record(r) for r in value], legacy=True)
     elif isinstance(value, dict):

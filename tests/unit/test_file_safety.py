@@ -848,6 +848,31 @@ def test_a_file_that_repeats_a_key_without_a_valid_backup_is_refused_untouched(
     assert contents(tmp_path) == before
 
 
+def test_bytes_tasksafe_wrote_skip_the_repeated_key_proof_and_any_edit_brings_it_back(
+    tasks_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proof re-encodes the whole file (~7 ms at 10k tasks); a step's fingerprint of the
+    bytes it wrote says they are tasksafe's own encoding, which repeats no key."""
+    import core.storage.document as document
+
+    proofs: list[bytes] = []
+    real = document._keys_unique
+    monkeypatch.setattr(
+        document, "_keys_unique", lambda data, value: proofs.append(data) or real(data, value)
+    )
+    versions = save_versions(manager(tasks_path), 2)
+    proofs.clear()
+    assert [r["name"] for r in manager(tasks_path).load().doc.records] == ["task 1", "task 2"]
+    assert proofs == []  # the newest step wrote exactly these bytes
+    edited = versions[1].replace(b'"task 2"', b'"task 9"')  # same size, same step
+    tasks_path.write_bytes(edited)
+    assert [r["name"] for r in manager(tasks_path).load().doc.records] == ["task 1", "task 9"]
+    assert proofs == [edited]
+    tasks_path.write_bytes(versions[0])  # an older version tasksafe wrote: not the newest step
+    manager(tasks_path).load()
+    assert proofs[-1] == versions[0]
+
+
 def test_doctor_reports_a_file_that_repeats_a_key_as_a_problem(tasks_path: Path) -> None:
     """doctor decodes with the same decode(), so the damage the load acts on is what it reports."""
     from core.maintenance.doctor import PROBLEM, diagnose

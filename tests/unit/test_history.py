@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,22 @@ def test_a_compaction_stopped_at_any_step_leaves_the_old_or_the_new_history(
         assert kept in ([1, 2], [2]), (steps, kept)
         for temp in tmp_path.glob("*.tmp"):
             temp.unlink()  # what the next save's stale-temp sweep does
+
+
+def test_last_wrote_is_the_fingerprint_of_the_last_whole_line(tmp_path: Path) -> None:
+    from core.storage.history import LAST_WROTE_BUDGET, fingerprint
+
+    h = History(str(tmp_path / "tasks.json.history"), FileOps())
+    assert h.last_wrote() is None  # no history yet
+    change = Change("add", (("u1", None, {"id": 1, "name": "x"}),))
+    h.append(entry_line(1, "2026-12-01T12:00:00Z", WHO, change, 2, wrote=b"first"))
+    h.append(entry_line(2, "2026-12-01T12:00:01Z", WHO, change, 3, wrote=b"second"))
+    assert h.last_wrote() == fingerprint(b"second") == f"6:{zlib.crc32(b'second'):08x}"
+    with open(h.path, "ab") as f:
+        f.write(b'{"step": 3, "wrote": "torn')  # an append that never finished: its save failed
+    assert h.last_wrote() == fingerprint(b"second")
+    h.append(entry_line(3, "2026-12-01T12:00:02Z", WHO, change, 4))  # a step that names none
+    assert h.last_wrote() is None
+    big = Change("import", (("u2", None, {"id": 2, "name": "y" * LAST_WROTE_BUDGET}),))
+    h.append(entry_line(4, "2026-12-01T12:00:03Z", WHO, big, 5, wrote=b"big"))
+    assert h.last_wrote() is None  # past the budget: the decode proves it instead

@@ -28,7 +28,6 @@ Numeric forms other than ISO (`12/1`, `1.12.`) are refused: day and month order 
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
@@ -61,6 +60,10 @@ TONIGHT = time(20)
 COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 0, "months": 0}
 DATE_CUES = frozenset({"on", "by", "due", "until"})
+MONTH_NAMES = (
+    *("January", "February", "March", "April", "May", "June", "July", "August", "September"),
+    *("October", "November", "December"),
+)
 PERIODS = ("day", "week", "month", "quarter", "year")
 PERIOD_ENDS = {
     "eod": "day", "eow": "week", "eocw": "week", "eom": "month", "eocm": "month",
@@ -435,12 +438,12 @@ def _clock_time(hour: int, minute: int, suffix: str | None) -> time | None:
 
 def _next_month_day(month: int, day: int, today: date) -> date:
     """The next `month day` on or after today; February 29 waits for a leap year."""
-    if day > max(calendar.monthrange(2024, month)[1], 1):  # 2024: a leap year, the largest month
-        raise ValueError(f"{calendar.month_name[month]} has no day {day}")
+    if day > days_in_month(2024, month):  # 2024: a leap year, the largest month
+        raise ValueError(f"{MONTH_NAMES[month - 1]} has no day {day}")
     for year in range(today.year, today.year + 9):
-        if day <= calendar.monthrange(year, month)[1] and date(year, month, day) >= today:
+        if day <= days_in_month(year, month) and date(year, month, day) >= today:
             return date(year, month, day)
-    raise ValueError(f"{calendar.month_name[month]} {day} does not come up in the next years")
+    raise ValueError(f"{MONTH_NAMES[month - 1]} {day} does not come up in the next years")
 
 
 def _next_day_of_month(day: int, today: date) -> date:
@@ -448,7 +451,7 @@ def _next_day_of_month(day: int, today: date) -> date:
     if not 1 <= day <= 31:
         raise ValueError(f"a month has no day {day}")
     year, month = today.year, today.month
-    while day > calendar.monthrange(year, month)[1] or date(year, month, day) < today:
+    while day > days_in_month(year, month) or date(year, month, day) < today:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return date(year, month, day)
 
@@ -457,7 +460,7 @@ def _calendar_date(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(f"{calendar.month_name[month]} {year} has no day {day}") from None
+        raise ValueError(f"{MONTH_NAMES[month - 1]} {year} has no day {day}") from None
 
 
 def _iso_date(text: str) -> date:
@@ -467,13 +470,21 @@ def _iso_date(text: str) -> date:
         raise ValueError(f"{text!r} is not a real date") from None
 
 
+def days_in_month(year: int, month: int) -> int:
+    """28 to 31 (calendar.monthrange without importing calendar, which imports locale: ~1 ms of
+    every command)."""
+    if month == 12:
+        return 31
+    return (date(year, month + 1, 1) - date(year, month, 1)).days
+
+
 def _add_months(day: date, months: int) -> date:
     """The same day `months` later, clamped to the month's end (Jan 31 + 1 month = Feb 28)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     if year > 9999:
         raise ValueError("that is too far ahead")
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return date(year, month, min(day.day, days_in_month(year, month)))
 
 
 def _checked(day: date, at: time | None, now: datetime) -> str:

@@ -18,14 +18,13 @@ an occurrence moved by hand to the 15th goes on from the 15th.
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from msgspec import Struct
 
-from core.dates import WEEKDAYS
+from core.dates import WEEKDAYS, days_in_month
 
 # dateutil.rrule's frequencies (RFC 5545 order). dateutil is imported only when a next due is
 # computed: check_rule is on every command's import path through core.vocabulary.
@@ -211,7 +210,7 @@ def _series_day(start: datetime, anchor: str | None) -> int:
         wanted = _moment(anchor).day
     except ValueError:
         return start.day
-    month_end = calendar.monthrange(start.year, start.month)[1]
+    month_end = days_in_month(start.year, start.month)
     return wanted if start.day == month_end and wanted > start.day else start.day
 
 

@@ -39,6 +39,7 @@ from core.vocabulary import PRIORITY_LABELS
 
 STATS_DAYS = 14
 STATS_TAGS = 10
+STATS_PROJECTS = 12
 YES = arg("-y", "--yes", action="store_true", help="do not ask")
 
 
@@ -268,7 +269,11 @@ def _salvage_source(ctx: Context, name: str) -> str:
 # --- stats ---
 
 
-@command("stats", "counts by status, priority and tag; tasks completed per day, last two weeks")
+@command(
+    "stats",
+    "counts by status, priority and tag, pending tasks by project; tasks completed per day, "
+    "last two weeks",
+)
 def stats(ctx: Context, args: argparse.Namespace) -> Any:
     return compute_stats(ctx.state.tasks, ctx.now())
 
@@ -278,14 +283,28 @@ def compute_stats(tasks: Sequence[Task], now: datetime) -> Stats:
     pending = sum(not t.done for t in tasks)
     priorities = Counter(t.priority for t in tasks)
     tags = Counter(tag for t in tasks for tag in t.tags).most_common()
+    projects = _pending_by_project(tasks)
     return Stats(
         total=len(tasks),
         by_status=[("pending", pending), ("done", len(tasks) - pending)],
         by_priority=[(f"P{p} {name}", priorities[p]) for p, name in PRIORITY_LABELS.items()],
         by_tag=[(f"#{tag}", n) for tag, n in tags[:STATS_TAGS]],
         other_tags=max(0, len(tags) - STATS_TAGS),
+        by_project=projects[:STATS_PROJECTS],
+        other_projects=max(0, len(projects) - STATS_PROJECTS),
         completed_per_day=_completed_per_day(tasks, now.date()),
     )
+
+
+def _pending_by_project(tasks: Sequence[Task]) -> list[tuple[str, int]]:
+    """Pending tasks per project in name order (`home` before `home.garden`), as `list
+    project:home` counts them: a project holds its sub-projects' tasks."""
+    counts: Counter[str] = Counter()
+    for task in tasks:
+        if task.pending and task.project:
+            parts = task.project.split(".")
+            counts.update(".".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return sorted(counts.items())
 
 
 def _completed_per_day(tasks: Sequence[Task], today: date) -> list[tuple[date, int]]:

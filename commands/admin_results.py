@@ -79,4 +79,6 @@ class Stats(Struct, frozen=True):
     by_priority: list[tuple[str, int]]
     by_tag: list[tuple[str, int]]
     other_tags: int  # tags beyond the ones listed
+    by_project: list[tuple[str, int]]  # pending tasks; a project counts its sub-projects'
+    other_projects: int  # projects beyond the ones listed
     completed_per_day: list[tuple[date, int]]  # the last two weeks, oldest first

@@ -283,6 +283,9 @@ def test_stats_count_by_status_priority_tag_and_completions_per_day(state: AppSt
         ("d", 1, ["work"]),
     ]:
         state.add_task(name, priority=priority, tags=tags)
+    state.update_task(3, project="home.garden")
+    state.update_task(4, project="home")
+    state.update_task(1, project="office")  # done below: no longer pending
     state.complete(1)
     state.complete(2)
     # Stored as UTC, counted on the local calendar day.
@@ -298,6 +301,7 @@ def test_stats_count_by_status_priority_tag_and_completions_per_day(state: AppSt
     assert result.by_status == [("pending", 2), ("done", 2)]
     assert result.by_priority == [("P1 high", 2), ("P2 normal", 1), ("P3 low", 1)]
     assert result.by_tag == [("#work", 3), ("#home", 1)]
+    assert result.by_project == [("home", 2), ("home.garden", 1)]
     assert len(result.completed_per_day) == 14
     assert result.completed_per_day[-1] == (NOW.date(), 0)
     assert result.completed_per_day[-3] == (NOW.date() - timedelta(days=2), 1)
@@ -314,3 +318,4 @@ def test_stats_render_as_bars_scaled_to_the_largest_count(state: AppState) -> No
     assert pending.count("█") == 30 and 9 <= done.count("█") <= 10
     assert "#[red]tag[/red]" in out
     assert "completed per day" in out
+    assert "pending by project" in out

@@ -232,6 +232,7 @@ def _(result: Stats, console: Console) -> None:
             bar_chart("by status", result.by_status),
             bar_chart("by priority", result.by_priority),
             bar_chart("by tag", result.by_tag, more=result.other_tags),
+            bar_chart("pending by project", result.by_project, more=result.other_projects),
             bar_chart("completed per day", [(_day(d), n) for d, n in result.completed_per_day]),
         )
     )

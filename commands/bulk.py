@@ -16,9 +16,9 @@ from commands import filters
 from commands.registry import Context, arg, command
 from commands.results import Message, StatusChanged, TasksDeleted, TasksModified
 from commands.words import entry_parts, modification, read_entry
+from core.edits import OpenSubtasksError
 from core.errors import InvalidValueError, UsageError
 from core.model import Task
-from core.state import OpenSubtasksError
 
 YES = arg("-y", "--yes", action="store_true", help="do not ask (needed off a terminal)")
 FILTER = arg("filters", nargs="+", metavar="FILTER", help="ids (3 5-7) or a filter: +tag milk")

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import os
-import uuid as uuidlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from functools import partial
 from typing import Any, Literal, TypeVar
 
 from msgspec import Struct, field
 from msgspec.structs import replace
 
+from core.edits import (
+    MissingRecords,
+    OpenSubtasksError,
+    add_checked,
+    add_new,
+    annotate_record,
+    change_depends,
+    check_field,
+    check_new,
+    check_subtasks,
+    checked_changes,
+    edit_record,
+    missing_by_uuid,
+    note_moved,
+    pick_note,
+)
 from core.errors import AppError, ConflictError, InvalidValueError, TaskNotFound
 from core.events import EventSink, InvalidRecords, ignore
 from core.file_safety import BackupTiers, SafeFileManager, Snapshot
 from core.journal import (
-    EDITABLE,
     Journal,
     apply_fields,
     field_values,
@@ -25,65 +38,21 @@ from core.journal import (
     set_fields,
     task_of,
 )
-from core.links import linked_uuids, parent_uuid, refuse_cycle
 from core.maintenance.backups import restore_into
 from core.model import (
     Annotation,
     InvalidRecord,
     Record,
     Task,
-    check_annotation,
-    check_date,
-    check_due,
-    check_name,
-    check_project,
-    check_recur,
-    new_record,
     utc_now,
 )
-from core.series import follow, pending_of_series, skip_occurrences
+from core.series import pending_of_series, skip_occurrences
 from core.storage.document import Document, gc_paused
 from core.storage.fsops import DEFAULT_OPS, FileOps
 from core.storage.history import Change, Edit, Entry
 from core.undo import StepConflict, next_after, pick_step, revert
-from core.vocabulary import apply_tags, check_tags, clean_text, parse_priority
 
 T = TypeVar("T")
-
-
-def check_task_ref(value: Any) -> int | None:
-    """A task id given for `parent` (None clears it)."""
-    if value is None or value == "":
-        return None
-    if type(value) is not int or value < 1:
-        raise ValueError(f"a task is named by its id (a positive number), not {value!r:.40}")
-    return value
-
-
-def check_task_refs(values: Iterable[Any]) -> list[int]:
-    """Task ids given for `depends`, each once, in order."""
-    if isinstance(values, str | int):
-        raise ValueError("depends takes a list of task ids")
-    refs = [check_task_ref(v) for v in values]
-    return list(dict.fromkeys(r for r in refs if r is not None))
-
-
-_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "name": check_name,
-    "description": clean_text,
-    "comment": clean_text,
-    "priority": parse_priority,
-    "tags": check_tags,
-    "due": check_due,
-    "project": check_project,
-    "wait": partial(check_date, key="wait"),
-    "scheduled": partial(check_date, key="scheduled"),
-    "until": partial(check_date, key="until"),
-    "recur": check_recur,
-    "parent": check_task_ref,
-    "depends": check_task_refs,
-    "annotations": lambda texts: [check_annotation(t) for t in texts],
-}
 
 
 class Changes(Struct, frozen=True):
@@ -114,20 +83,6 @@ class Finished(Struct, frozen=True):
 
     tasks: list[Task]
     next: dict[str, Task] = field(default_factory=dict)
-
-
-class OpenSubtasksError(AppError):
-    """Completing a task whose subtasks are not done: the commands ask, or need --yes."""
-
-    def __init__(self, task_id: int, subtasks: Sequence[Task]) -> None:
-        ids = ", ".join(str(t.id) for t in subtasks)
-        noun = "subtask" if len(subtasks) == 1 else "subtasks"
-        super().__init__(
-            f"task {task_id} has {len(subtasks)} open {noun} ({ids}); complete them first, "
-            f"or confirm (--yes) to complete {task_id} anyway"
-        )
-        self.task_id = task_id
-        self.subtasks = list(subtasks)
 
 
 # What apply_proposal may change on a pending task: no status but done, and nothing that deletes.
@@ -168,15 +123,6 @@ class StaleChangeError(InvalidValueError):
             " (run `ai` again to see the tasks as they are)"
         )
         self.task_id = task_id
-
-
-MissingRecords = Callable[[Sequence[Record], list[Any]], Sequence[Record]]
-
-
-def missing_by_uuid(records: Sequence[Record], current: list[Any]) -> list[Record]:
-    """The records whose uuid no current record has."""
-    uuids = {r.get("uuid") for r in current if isinstance(r, dict)}
-    return [r for r in records if r.get("uuid") not in uuids]
 
 
 class AppState:
@@ -356,9 +302,9 @@ class AppState:
         uuids under the lock, so a task deleted meanwhile is TaskNotFound, not a dangling link.
         """
         # Before the lock: bad input never waits for or touches the file.
-        checked = _check_new(items)
+        checked = check_new(items)
 
-        return self.transact(label, lambda j: _add_checked(j, checked))
+        return self.transact(label, lambda j: add_checked(j, checked))
 
     def apply_proposal(
         self,
@@ -373,20 +319,22 @@ class AppState:
         is applied. Completing goes as `done` does: a recurring task's next occurrence is made,
         open subtasks refuse it. Nothing here can delete a task.
         """
-        checked = _check_new(adds)
+        checked = check_new(adds)
         edits = [_checked_task_change(c) for c in changes]
 
         def mutate(j: Journal) -> Applied:
-            added = _add_checked(j, checked)
+            added = add_checked(j, checked)
             tasks = [task_of(_pending_for_change(j.doc, c)) for c, _ in edits]
             _refuse_open_subtasks(
                 j.doc, [t for t, (c, _) in zip(tasks, edits, strict=True) if c.complete]
             )
             changed, following = [], {}
             for change, (fields, plus, minus) in edits:
-                task, after = _edit(j, find_record(j.doc, change.task_id), fields, plus, minus)
+                task, after = edit_record(
+                    j, find_record(j.doc, change.task_id), fields, plus, minus
+                )
                 if change.note is not None:
-                    task = _annotate(j, find_record(j.doc, change.task_id), change.note)
+                    task = annotate_record(j, find_record(j.doc, change.task_id), change.note)
                 changed.append(task)
                 if after is not None:
                     following[task.uuid] = after
@@ -410,7 +358,7 @@ class AppState:
         cycle raises DependencyCycleError. `status="done"` completes the task as `complete_many`
         does (the next occurrence of a recurring task; OpenSubtasksError unless `force`).
         """
-        checked, plus, minus = _checked_changes(fields, add_tags, remove_tags)
+        checked, plus, minus = checked_changes(fields, add_tags, remove_tags)
 
         def mutate(j: Journal) -> Task:
             rec = find_record(j.doc, task_id)
@@ -419,8 +367,8 @@ class AppState:
             if theirs:
                 raise ConflictError(task_id, theirs)
             if checked.get("status") == "done" and not force:
-                _check_subtasks(j.doc, [task_of(rec)])
-            return _edit(j, rec, checked, plus, minus)[0]
+                check_subtasks(j.doc, [task_of(rec)])
+            return edit_record(j, rec, checked, plus, minus)[0]
 
         return self.transact(f"edit {task_id}", mutate)
 
@@ -440,18 +388,18 @@ class AppState:
         does, in the same transaction. One undo step; any unknown id or refused value (a cycle)
         changes nothing.
         """
-        checked, plus, minus = _checked_changes(changes, add_tags, remove_tags)
-        more, fewer = _check("depends", add_depends), _check("depends", remove_depends)
+        checked, plus, minus = checked_changes(changes, add_tags, remove_tags)
+        more, fewer = check_field("depends", add_depends), check_field("depends", remove_depends)
         label = "modify " + " ".join(map(str, ids))
 
         def mutate(j: Journal) -> list[Task]:
             tasks = [task_of(find_record(j.doc, i)) for i in ids]
             if checked.get("status") == "done" and not force:
-                _check_subtasks(j.doc, tasks)
-            edited = [_edit(j, find_record(j.doc, i), checked, plus, minus)[0] for i in ids]
+                check_subtasks(j.doc, tasks)
+            edited = [edit_record(j, find_record(j.doc, i), checked, plus, minus)[0] for i in ids]
             if not more and not fewer:
                 return edited
-            return [_change_depends(j, find_record(j.doc, i), more, fewer) for i in ids]
+            return [change_depends(j, find_record(j.doc, i), more, fewer) for i in ids]
 
         return self.transact(label, mutate)
 
@@ -486,10 +434,10 @@ class AppState:
 
         def mutate(j: Journal) -> Finished:
             if not force:
-                _check_subtasks(j.doc, [task_of(find_record(j.doc, i)) for i in ids])
+                check_subtasks(j.doc, [task_of(find_record(j.doc, i)) for i in ids])
             finished, following = [], {}
             for i in ids:  # found again each time: an id given twice is done once
-                task, after = _edit(j, find_record(j.doc, i), {"status": "done"})
+                task, after = edit_record(j, find_record(j.doc, i), {"status": "done"})
                 finished.append(task)
                 if after is not None:
                     following[task.uuid] = after
@@ -532,10 +480,10 @@ class AppState:
 
     def annotate(self, task_id: int, text: str) -> Task:
         """Add a dated note; another window's note added meanwhile stays."""
-        note = _check("annotations", [text])[0]
+        note = check_field("annotations", [text])[0]
 
         return self.transact(
-            f"annotate {task_id}", lambda j: _annotate(j, find_record(j.doc, task_id), note)
+            f"annotate {task_id}", lambda j: annotate_record(j, find_record(j.doc, task_id), note)
         )
 
     def denotate(self, task_id: int, which: int | str) -> tuple[Task, Annotation]:
@@ -550,9 +498,9 @@ class AppState:
         def mutate(j: Journal) -> tuple[Task, Annotation]:
             rec = find_record(j.doc, task_id)
             task = task_of(rec)
-            if isinstance(which, int) and _note_moved(task.annotations, seen, which):
+            if isinstance(which, int) and note_moved(task.annotations, seen, which):
                 raise ConflictError(task_id, {"annotations": [a.text for a in task.annotations]})
-            index = _pick_note(task, which)
+            index = pick_note(task, which)
             notes = list(rec["annotations"])
             del notes[index]
             return set_fields(j, rec, {"annotations": notes}), task.annotations[index]
@@ -598,14 +546,14 @@ class AppState:
 
         A cycle (or the task itself) raises DependencyCycleError naming the chain; nothing changes.
         """
-        refs = _check("depends", ids)
+        refs = check_field("depends", ids)
 
         def mutate(j: Journal) -> Task:
             rec = find_record(j.doc, task_id)
             if mode == "replace":
-                return _edit(j, rec, {"depends": refs})[0]
+                return edit_record(j, rec, {"depends": refs})[0]
             more, fewer = (refs, []) if mode == "add" else ([], refs)
-            return _change_depends(j, rec, more, fewer)
+            return change_depends(j, rec, more, fewer)
 
         return self.transact(f"depends {task_id}", mutate)
 
@@ -638,7 +586,7 @@ class AppState:
         added some since they were shown.
         """
 
-        return self.transact(label, lambda j: _add_new(j, records, missing))
+        return self.transact(label, lambda j: add_new(j, records, missing))
 
     def import_records(
         self,
@@ -654,7 +602,7 @@ class AppState:
         """
 
         def mutate(j: Journal) -> tuple[list[Task], list[Task]]:
-            added = _add_new(j, new)
+            added = add_new(j, new)
             by_uuid = {r.get("uuid"): r for r in j.doc.records if isinstance(r, dict)}
             changed = []
             for uuid, fields in updated.items():
@@ -759,24 +707,6 @@ class AppState:
 # --- helpers that run inside a transaction ---
 
 
-def _add_checked(j: Journal, checked: Sequence[Mapping[str, Any]]) -> list[Task]:
-    """Add new tasks from checked fields (`parent`/`depends` ids resolved under the lock)."""
-    added = []
-    for item in checked:
-        rec = new_record(j.doc.allocate_id(), **_resolve_refs(j.doc, item))
-        j.doc.records.append(rec)
-        j.touch(rec["uuid"], None, rec)
-        added.append(Task.from_record(rec))
-    return added
-
-
-def _annotate(j: Journal, rec: Record, note: str) -> Task:
-    """Add a dated note (checked already) to the notes on disk: another window's stay."""
-    task_of(rec)
-    notes = list(rec.get("annotations") or [])
-    return set_fields(j, rec, {"annotations": [*notes, {"entry": utc_now(), "text": note}]})
-
-
 def _checked_task_change(
     change: TaskChange,
 ) -> tuple[TaskChange, tuple[dict[str, Any], list[str], list[str]]]:
@@ -785,8 +715,8 @@ def _checked_task_change(
     if unknown:
         raise InvalidValueError(f"a proposed change cannot set {', '.join(sorted(unknown))}")
     fields = {**change.fields, **({"status": "done"} if change.complete else {})}
-    checked = _checked_changes(fields, change.add_tags, change.remove_tags)
-    note = None if change.note is None else _check("annotations", [change.note])[0]
+    checked = checked_changes(fields, change.add_tags, change.remove_tags)
+    note = None if change.note is None else check_field("annotations", [change.note])[0]
     return replace(change, note=note), checked
 
 
@@ -811,201 +741,13 @@ def _pending_for_change(doc: Document, change: TaskChange) -> Record:
 def _refuse_open_subtasks(doc: Document, completing: Sequence[Task]) -> None:
     """As `done` refuses, but no --yes gets past it here: the subtasks need a look first."""
     try:
-        _check_subtasks(doc, completing)
+        check_subtasks(doc, completing)
     except OpenSubtasksError as e:
         ids = ", ".join(str(t.id) for t in e.subtasks)
         raise InvalidValueError(
             f"task {e.task_id} has open subtasks ({ids}); nothing was applied: complete them"
             f" first, or `done {e.task_id} --yes`"
         ) from None
-
-
-def _add_new(
-    j: Journal, records: Sequence[Record], missing: MissingRecords = missing_by_uuid
-) -> list[Task]:
-    """Add copies of the records the file lacks (`missing` decides), each under a new id."""
-    added = []
-    wanted = missing(records, j.doc.records)
-    # One allocate_id (a scan of every id), then the next ones in a row: 10k imports stay O(n).
-    first = j.doc.allocate_id() if wanted else 0
-    j.doc.next_id = first + len(wanted) if wanted else j.doc.next_id
-    for number, rec in enumerate(wanted, first):
-        new = {**rec, "id": number}
-        j.doc.records.append(new)
-        j.touch(new["uuid"], None, new)
-        added.append(Task.from_record(new))
-    return added
-
-
-def _edit(
-    j: Journal,
-    rec: Record,
-    checked: Mapping[str, Any],
-    plus: Sequence[str] = (),
-    minus: Sequence[str] = (),
-) -> tuple[Task, Task | None]:
-    """Apply checked changes to one record, merged with what is on disk; (task, next occurrence).
-
-    Ids in `parent` and `depends` become uuids (cycles refused); a recurring task keeps a due and
-    gets a series; a change to done completes it as complete_many does. An invalid record may be
-    edited (the edit may be what fixes it): the result is checked.
-    """
-    task = _task_or_none(rec) or _lenient(rec)
-    changes = dict(checked)
-    if plus or minus:
-        tags = changes.get("tags", rec.get("tags"))
-        current = tags if isinstance(tags, list) else []
-        changes["tags"] = apply_tags(current, plus, minus)  # matched without case
-    if "parent" in changes:
-        changes["parent"] = parent_uuid(j.doc, task, changes["parent"])
-    if "depends" in changes:
-        changes["depends"] = [task_of(find_record(j.doc, i)).uuid for i in changes["depends"]]
-        refuse_cycle(j.doc, task, changes["depends"])
-    recur = changes.get("recur", task.recur)
-    if recur is not None and changes.get("due", task.due) is None:
-        raise InvalidValueError(f"task {task.id} recurs ({recur}), so it needs a due date")
-    if recur is not None and task.series is None:
-        changes["series"] = str(uuidlib.uuid4())
-    if changes.get("status") != "done" or task.done:
-        return set_fields(j, rec, changes), None  # already done (another window?): no second next
-    done = set_fields(j, rec, {**changes, "start": None})
-    return done, follow(j, done)
-
-
-def _change_depends(j: Journal, rec: Record, more: Sequence[int], fewer: Sequence[int]) -> Task:
-    """Add and remove dependencies (ids) of one task; a cycle is refused."""
-    task = task_of(rec)
-    adding = [task_of(find_record(j.doc, i)).uuid for i in more]
-    dropping = {task_of(find_record(j.doc, i)).uuid for i in fewer}
-    kept = [u for u in task.depends if u not in dropping]
-    wanted = kept + [u for u in dict.fromkeys(adding) if u not in kept and u not in dropping]
-    refuse_cycle(j.doc, task, wanted)
-    return set_fields(j, rec, {"depends": wanted})
-
-
-def _checked_changes(
-    fields: Mapping[str, Any], add_tags: Iterable[str], remove_tags: Iterable[str]
-) -> tuple[dict[str, Any], list[str], list[str]]:
-    """Changes checked before the lock: (fields, tags to add, tags to remove)."""
-    unknown = set(fields) - set(EDITABLE)
-    if unknown:
-        raise InvalidValueError(f"cannot edit {', '.join(sorted(unknown))}")
-    checked = {k: _check(k, v) for k, v in fields.items()}
-    return checked, _check("tags", add_tags), _check("tags", remove_tags)
-
-
-def _resolve_refs(doc: Document, item: Mapping[str, Any]) -> dict[str, Any]:
-    """A new task's fields with `parent` and `depends` ids turned into the uuids of those tasks."""
-    out = dict(item)
-    if out.get("parent") is not None:
-        out["parent"] = task_of(find_record(doc, out["parent"])).uuid
-    if out.get("depends"):
-        out["depends"] = [task_of(find_record(doc, i)).uuid for i in out["depends"]]
-    return out
-
-
-def _check_subtasks(doc: Document, tasks: Sequence[Task]) -> None:
-    """Refuse to complete a pending task with pending subtasks not completed along with it."""
-    completing = {t.uuid for t in tasks if t.pending}
-    if not completing:
-        return
-    open_children: dict[str, list[Task]] = {}
-    for rec in doc.records:
-        if type(rec) is not dict or rec.get("parent") not in completing:
-            continue
-        child = _task_or_none(rec)
-        if child is not None and child.pending and child.uuid not in completing:
-            open_children.setdefault(child.parent or "", []).append(child)
-    for task in tasks:
-        if task.uuid in open_children:
-            raise OpenSubtasksError(task.id, open_children[task.uuid])
-
-
-def _task_or_none(rec: Any) -> Task | None:
-    try:
-        return Task.from_record(rec)
-    except InvalidRecord:
-        return None
-
-
-def _lenient(rec: Record) -> Task:
-    """What `_edit` needs of a record that is not a valid task: its identity and links."""
-
-    def text(key: str) -> str | None:
-        value = rec.get(key)
-        return value if isinstance(value, str) and value else None
-
-    return Task(
-        id=rec["id"],  # find_record found it by this id
-        uuid=str(rec.get("uuid")),
-        name=text("name") or "?",
-        status="done" if rec.get("status") == "done" else "pending",
-        due=text("due"),
-        depends=linked_uuids(rec, "depends"),
-        recur=text("recur"),
-        series=text("series"),
-        raw=rec,
-    )
-
-
-def _note_moved(notes: list[Annotation], seen: list[Annotation] | None, number: int) -> bool:
-    """Whether note `number` on disk is not the one this window showed as that number."""
-    if seen is None or not 1 <= number <= len(seen):
-        return False
-    return notes[number - 1 : number] != seen[number - 1 : number]
-
-
-def _pick_note(task: Task, which: int | str) -> int:
-    """The index of the note `which` names: a 1-based number, its text, or a unique start of it."""
-    notes = task.annotations
-    if not notes:
-        raise InvalidValueError(f"task {task.id} has no notes")
-    if isinstance(which, int):
-        if not 1 <= which <= len(notes):
-            raise InvalidValueError(
-                f"task {task.id} has {len(notes)} note{'s' if len(notes) > 1 else ''}: "
-                f"give a number from 1 to {len(notes)} or the start of its text"
-            )
-        return which - 1
-    text = which.strip()
-    exact = [i for i, n in enumerate(notes) if n.text == text]
-    found = exact or [
-        i for i, n in enumerate(notes) if n.text.casefold().startswith(text.casefold())
-    ]
-    if not text or not found:
-        raise InvalidValueError(f"no note of task {task.id} starts with {which!r:.40}")
-    if len(found) > 1:
-        numbers = ", ".join(str(i + 1) for i in found)
-        raise InvalidValueError(
-            f"{len(found)} notes of task {task.id} match {which!r:.40} ({numbers}): "
-            "give its number or more of its text"
-        )
-    return found[0]
-
-
-# --- recurrence, inside a transaction ---
-
-
-def _check(key: str, value: Any) -> Any:
-    if key == "status":
-        if value not in ("pending", "done"):
-            raise InvalidValueError(f"status must be pending or done, not {value!r}")
-        return value
-    try:
-        return _CHECKS[key](value)
-    except ValueError as e:
-        raise InvalidValueError(str(e)) from None
-
-
-def _check_new(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """New tasks' fields checked and cleaned; a recurring one needs a due."""
-    checked = []
-    for item in items:
-        fields = {key: _check(key, value) for key, value in item.items()}
-        if fields.get("recur") and not fields.get("due"):
-            raise InvalidValueError("a recurring task needs a due date")
-        checked.append(fields)
-    return checked
 
 
 def _validate(records: list[Any]) -> tuple[list[Task], tuple[tuple[int, object, str], ...]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from core.edits import OpenSubtasksError
 from core.errors import (
     AppError,
     ConflictError,
@@ -26,7 +27,6 @@ from core.model import Task
 from core.state import (
     AppState,
     Changes,
-    OpenSubtasksError,
     StaleChangeError,
     TaskChange,
 )

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -32,7 +33,7 @@ if str(ROOT) not in sys.path:
 
 from core.model import new_record  # noqa: E402
 from core.state import AppState  # noqa: E402
-from core.storage.document import Document, encode  # noqa: E402
+from core.storage.document import Document, encode, use_orjson  # noqa: E402
 from core.storage.fsops import FileOps  # noqa: E402
 
 RATIO_BAR = 1.5
@@ -64,7 +65,7 @@ def floor_add(path: str, name: str) -> None:
         task_id = doc["next_id"]
         doc["next_id"] = task_id + 1
         doc["tasks"].append(_record(task_id, name))
-        data = msgspec.json.format(msgspec.json.encode(doc), indent=2) + b"\n"
+        data = orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
         tmp = os.path.join(directory, f".floor.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
@@ -235,6 +236,7 @@ def main() -> int:
     parser.add_argument("--dir", help="where to put the files (default: a temp dir)")
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    use_orjson()  # AppState as a window runs it (ui/repl.py): with the encoder of a process that lives
     if args.worker:
         worker(*args.worker)
         return 0

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 def run_repl(settings: Settings, environ: Mapping[str, str]) -> int:
     """The task manager on a terminal; a script reader when stdin is a file or a pipe."""
+    from core.storage.document import use_orjson
+
+    use_orjson()  # a process that lives: the faster encoder is worth its import (document.py)
     if not sys.stdin.isatty():
         from ui.batch import run_batch
 

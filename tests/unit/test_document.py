@@ -349,3 +349,24 @@ def test_a_repeated_key_is_refused_exactly_when_an_object_repeats_one(
             loads(text.encode())
     else:
         assert loads(text.encode()) == json.loads(text)
+
+
+def test_a_window_encodes_with_orjson_byte_for_byte_as_a_one_shot_command_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The REPL's encoder (use_orjson) and a one-shot command's (msgspec) write the same file, and
+    what orjson refuses (an integer beyond 64 bits) is still written exactly."""
+    import core.storage.document as document
+
+    notes = [{"entry": "2026-12-01T10:00:00Z", "text": 'é ü \u2028 \x01 "quoted" a:b'}]
+    records = [
+        task(k, annotations=notes, depends=[], taskwarrior={"uda": {"n": 3.5}}) for k in (1, 2)
+    ]
+    doc = Document(records=records, next_id=3, extra={"kept": {"deep": [[], {}]}}, step=7)
+    monkeypatch.setattr(document, "_orjson", None)
+    one_shot = encode(doc)
+    document.use_orjson()
+    assert document._orjson is not None
+    assert encode(doc) == one_shot
+    big = Document(records=[task(1, estimate=2**70 + 1)])
+    assert json.loads(encode(big))["tasks"][0]["estimate"] == 2**70 + 1

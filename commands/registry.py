@@ -98,6 +98,7 @@ COMMAND_MODULES = {
     "commands.admin": ("undo", "redo", "search", "find", "backups", "restore", "doctor", "stats"),
     "commands.ai": ("ai",),
     "commands.bulk": ("done", "delete", "rm", "modify"),
+    "commands.calendar": ("calendar", "cal"),
     "commands.history": ("log", "history"),
     "commands.interop": ("import", "export"),
     "commands.session": ("help", "clear", "quit", "exit"),

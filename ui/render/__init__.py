@@ -6,7 +6,7 @@ its `show`). Importing the package imports them all, so every renderer is regist
 anything is drawn.
 """
 
-from ui.render import admin, ai, detail, history, interop, session, setup, sync, tasks
+from ui.render import admin, ai, calendar, detail, history, interop, session, setup, sync, tasks
 from ui.render.ai import change_lines, proposal_source, proposal_table, spinner
 from ui.render.base import console_for, data, render
 from ui.render.tasks import render_tasks_to_go
@@ -14,6 +14,7 @@ from ui.render.tasks import render_tasks_to_go
 __all__ = [
     "admin",
     "ai",
+    "calendar",
     "change_lines",
     "console_for",
     "data",

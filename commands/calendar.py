@@ -10,7 +10,9 @@ from datetime import date, datetime
 from typing import Any
 
 from msgspec import Struct
+from msgspec.structs import replace
 
+from commands import filters
 from commands.registry import Context, arg, command
 from core.dates import MONTHS, days_in_month, parse_due
 from core.errors import UsageError
@@ -33,6 +35,7 @@ class Calendar(Struct, frozen=True):
     months: list[Month]
     today: date
     overdue: int  # pending tasks due before today
+    context: str = ""  # the context's filter words the tasks were chosen within
 
 
 @command(
@@ -48,7 +51,11 @@ def calendar(ctx: Context, args: argparse.Namespace) -> Any:
     if not 1 <= args.months <= MAX_MONTHS:
         raise UsageError(f"--months takes 1 to {MAX_MONTHS}, not {args.months}")
     first = first_month(args.when, now)
-    return month_grids(ctx.state.tasks, first, args.months, now.date())
+    tasks, context = ctx.state.tasks, filters.context_of(ctx.environ)
+    if context:
+        tasks = filters.select(tasks, filters.in_context([], ctx.environ), now)
+    calendar = month_grids(tasks, first, args.months, now.date())
+    return replace(calendar, context=" ".join(context))
 
 
 def first_month(words: Sequence[str], now: datetime) -> date:

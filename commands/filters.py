@@ -6,7 +6,7 @@ The filter words are core.query's (`list project:home or +urgent`, `done milk`, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from msgspec import Struct
@@ -40,6 +40,22 @@ def read_filter(words: Sequence[str], now: datetime) -> Query:
         return parse_query(list(words), now)
     except QueryError as exc:
         raise UsageError(str(exc)) from None
+
+
+CONTEXT = "TASKS_CONTEXT"
+
+
+def context_of(environ: Mapping[str, str]) -> list[str]:
+    """The filter words of the context in effect (TASKS_CONTEXT, or a window's `context`)."""
+    return environ.get(CONTEXT, "").split()
+
+
+def in_context(words: Sequence[str], environ: Mapping[str, str]) -> list[str]:
+    """The words of a view (list, next, calendar) within the context: `(context) (words)`."""
+    context = context_of(environ)
+    if not context:
+        return list(words)
+    return ["(", *context, ")", *(["(", *words, ")"] if words else [])]
 
 
 def select(

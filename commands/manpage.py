@@ -44,6 +44,7 @@ ENVIRONMENT = (
     ("TASKS_BACKUP_DAILY", "daily copies kept (default 14)"),
     ("TASKS_BACKUP_WEEKLY", "weekly copies kept, one per ISO week (default 8)"),
     ("TASKS_HISTORY_DAYS", "days the change history keeps a step (default 365; 0 keeps all)"),
+    ("TASKS_CONTEXT", "filter words list, next and calendar show at most (a window's `context`)"),
     ("OPENAI_API_KEY", "the AI server's key (never read from the config file)"),
     ("OPENAI_BASE_URL", "an OpenAI-compatible server for ai (Ollama, llama.cpp, vLLM, LM Studio)"),
     ("TASKS_AI_MODEL", "the model ai asks (default gpt-4o-mini)"),

@@ -101,7 +101,7 @@ COMMAND_MODULES = {
     "commands.calendar": ("calendar", "cal"),
     "commands.history": ("log", "history"),
     "commands.interop": ("import", "export"),
-    "commands.session": ("help", "clear", "quit", "exit"),
+    "commands.session": ("help", "context", "clear", "quit", "exit"),
     "commands.setup": ("config", "completion"),
     "commands.sync": ("sync", "merge-driver"),
     "commands.tasks": (

@@ -69,6 +69,7 @@ class TaskTable(Struct, frozen=True):
     urgency: Mapping[str, float] | None = None
     now: datetime | None = None
     again: tuple[str, ...] = ()
+    context: str = ""  # the context's filter words the rows were chosen within (TASKS_CONTEXT)
 
 
 class TaskDetail(Struct, frozen=True):

@@ -109,6 +109,36 @@ def command_help(cmd: Command) -> str:
     return text
 
 
+@command(
+    "context",
+    "what list, next and calendar show at most: context +work, context project:home or +urgent; "
+    "context none (this window; TASKS_CONTEXT sets one for every command)",
+    arg("words", nargs="*", metavar="FILTER", help="filter words, as list takes them; none clears"),
+    dash_words=True,
+)
+def context_command(ctx: Context, args: argparse.Namespace) -> Any:
+    from commands import filters
+    from commands.results import Message
+
+    words = list(args.words)
+    if not words:
+        current = " ".join(filters.context_of(ctx.environ))
+        if current:
+            return Message(f"context: {current} (context none clears it)")
+        return Message("no context: list, next and calendar show every task")
+    if not ctx.interactive:
+        raise UsageError(
+            "context: set one for a window with `context WORDS` in the REPL, "
+            "or for every command with TASKS_CONTEXT"
+        )
+    if words == ["none"]:
+        ctx.environ = {k: v for k, v in ctx.environ.items() if k != filters.CONTEXT}
+        return Message("context cleared: list, next and calendar show every task", "ok")
+    filters.read_filter(words, ctx.now())  # a filter that does not read is refused, not kept
+    ctx.environ = {**ctx.environ, filters.CONTEXT: " ".join(words)}
+    return Message(f"context: {' '.join(words)} (list, next and calendar show only these)", "ok")
+
+
 @command("clear", "clear the screen", interactive_only=True)
 def clear(ctx: Context, args: argparse.Namespace) -> Any:
     return ClearScreen()

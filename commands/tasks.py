@@ -172,11 +172,12 @@ def subtask(ctx: Context, args: argparse.Namespace) -> Any:
 )
 def list_tasks(ctx: Context, args: argparse.Namespace) -> Any:
     everything, now = ctx.state.tasks, ctx.now()
-    chosen = filters.select(everything, args.filters, now, args.all, args.tag, args.priority)
+    words = filters.in_context(args.filters, ctx.environ)
+    chosen = filters.select(everything, words, now, args.all, args.tag, args.priority)
     chosen = filters.sort_tasks(chosen, args.sort, now, everything)
     if args.json:
         return JsonOutput([t.raw for t in chosen])
-    title = " ".join(["tasks", *args.filters]) if args.filters else "tasks"
+    title = " ".join(["tasks", *args.filters])
     scores = filters.urgencies(everything, now) if args.sort == "urgency" else None
     again = ["list", *args.filters]
     again += ["--tag", args.tag] if args.tag else []
@@ -196,7 +197,7 @@ def list_tasks(ctx: Context, args: argparse.Namespace) -> Any:
 )
 def next_tasks(ctx: Context, args: argparse.Namespace) -> Any:
     everything, now = ctx.state.tasks, ctx.now()
-    query = filters.read_filter(args.filters, now)
+    query = filters.read_filter(filters.in_context(args.filters, ctx.environ), now)
     blocked = dependency_states(everything).blocked
     ready = [t for t in query.select(everything, now) if t.is_ready(now, blocked=t.uuid in blocked)]
     chosen = filters.sort_tasks(ready, "urgency", now, everything)
@@ -215,12 +216,15 @@ def task_table(
     urgency: dict[str, float] | None = None,
     again: tuple[str, ...] = (),
 ) -> TaskTable:
+    """The rows of a view (list, next) within the context in effect, which the table names."""
     everything = ctx.state.tasks
     done = sum(t.done for t in everything)
     blocked = dependency_states(everything).blocked
+    context = " ".join(filters.context_of(ctx.environ))
     return TaskTable(
-        chosen, title, len(everything) - done, done, show_all, blocked, urgency, ctx.now(), again
-    )
+        chosen, title, len(everything) - done, done, show_all, blocked, urgency, ctx.now(), again,
+        context,
+    )  # fmt: skip
 
 
 @command(

@@ -148,6 +148,15 @@ KEYS: tuple[Key, ...] = (
         "how long the change history keeps a step (log, undo STEP, restore --at)",
     ),
     Key(
+        "context",
+        "TASKS_CONTEXT",
+        "filter words, as `list` takes them",
+        _is_text,
+        None,
+        "what list, next and calendar show at most (a window's `context` command sets its own)",
+        "every task",
+    ),
+    Key(
         "ai.base_url",
         "OPENAI_BASE_URL",
         "a URL starting with http:// or https://",

@@ -312,6 +312,8 @@ def summary_line(table: TaskTable, shown: int, markers: Collection[str]) -> str:
     total = len(table.tasks)
     count = f"{shown} of {total}" if shown < total else f"{total}"
     summary = f"{count} shown · {table.total_pending} pending · {table.total_done} done"
+    if table.context:
+        summary += f" · context {table.context}"
     explained = legend(markers)
     return f"{summary} · {explained}" if explained else summary
 
@@ -327,8 +329,11 @@ def nothing_listed(table: TaskTable, prefix: str = "") -> str:
     if table.total_pending + table.total_done == 0:
         return f"no tasks yet — add one with: {prefix}add NAME"
     words = table.title.split()[1:] or _options_said(table)
+    within = f" in context {table.context}" if table.context else ""
     if words:
-        return f"no tasks match {' '.join(words)}"
+        return f"no tasks match {' '.join(words)}{within}"
+    if within:
+        return f"no tasks{within} (`context none` in the REPL, or TASKS_CONTEXT=, shows every task)"
     if command_words(table)[0] == "next" and table.total_pending:
         return "no task is ready now: the pending ones are blocked, waiting or scheduled later"
     if table.total_pending == 0:

@@ -388,7 +388,7 @@ def test_tasks_file_beats_a_local_list_which_beats_the_config_file(
         (
             "colour = 1\n",
             "accepted: file, lock_timeout, backup_count, backup_hourly, backup_daily, "
-            "backup_weekly, history_days, and in [ai]: base_url, model",
+            "backup_weekly, history_days, context, and in [ai]: base_url, model",
         ),
         ("[ai]\nmodle = 'x'\n", "unknown key 'ai.modle' (did you mean ai.model?)"),
         (

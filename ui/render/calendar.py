@@ -26,6 +26,8 @@ def _(result: Calendar, console: Console) -> None:
     if result.overdue:
         noun = "task" if result.overdue == 1 else "tasks"
         parts.append(Text(f"{result.overdue} overdue {noun}: list overdue", style="red"))
+    if result.context:
+        parts.append(Text(f"context {result.context}", style="dim"))
     console.print(Group(*parts))
 
 

@@ -93,9 +93,14 @@ class Repl:
         self._last_refresh_error = ""
 
     def _status(self) -> str:
-        """The toolbar's status: the last save or recovery, and how background sync went."""
+        """The toolbar's status: the context in effect, the last save or recovery, and how
+        background sync went."""
+        from commands.filters import context_of
+
+        words = context_of(self.ctx.environ)
+        context = clean_text(f"context {' '.join(words)}") if words else ""
         synced = clean_text(self.auto.describe()) if self.auto else ""  # git's words: data
-        return " · ".join(part for part in (self.events.status, synced) if part)
+        return " · ".join(part for part in (context, self.events.status, synced) if part)
 
     def run(self) -> int:
         """Loop until Ctrl-D or `quit`; always 0: every error was shown where it happened."""

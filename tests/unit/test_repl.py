@@ -338,3 +338,21 @@ def test_the_loop_does_not_import_ai_libraries() -> None:
         check=True,
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_a_windows_context_narrows_its_list_and_stays_on_its_toolbar(
+    keys: PipeInput, screen: io.StringIO, tasks_path: Path
+) -> None:
+    state = AppState(tasks_path)
+    state.add_task("fix fence", project="home")
+    state.add_task("file taxes", project="admin")
+    for line in ("context project:home\r", "list\r", "quit\r"):
+        keys.send_text(line)
+    repl = make_repl(tasks_path, screen)
+    assert repl.run() == 0
+    out = screen.getvalue()
+    assert (
+        "fix fence" in out.split("✓ context")[1] and "file taxes" not in out.split("✓ context")[1]
+    )
+    assert "context project:home" in repl._status()  # the toolbar's status part
+    assert "context" not in make_repl(tasks_path, io.StringIO())._status()  # not another window's

@@ -53,7 +53,7 @@ def calendar(ctx: Context, args: argparse.Namespace) -> Any:
     first = first_month(args.when, now)
     tasks, context = ctx.state.tasks, filters.context_of(ctx.environ)
     if context:
-        tasks = filters.select(tasks, filters.in_context([], ctx.environ), now)
+        tasks = filters.select(tasks, filters.in_context([], ctx.environ, now), now)
     calendar = month_grids(tasks, first, args.months, now.date())
     return replace(calendar, context=" ".join(context))
 

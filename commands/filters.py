@@ -50,11 +50,16 @@ def context_of(environ: Mapping[str, str]) -> list[str]:
     return environ.get(CONTEXT, "").split()
 
 
-def in_context(words: Sequence[str], environ: Mapping[str, str]) -> list[str]:
-    """The words of a view (list, next, calendar) within the context: `(context) (words)`."""
+def in_context(words: Sequence[str], environ: Mapping[str, str], now: datetime) -> list[str]:
+    """The words of a view (list, next, calendar) within the context: `(context) (words)`; a
+    context that does not read is one line naming TASKS_CONTEXT, not the command's words."""
     context = context_of(environ)
     if not context:
         return list(words)
+    try:
+        read_filter(context, now)
+    except UsageError as e:
+        raise UsageError(f"the context ({CONTEXT} or `context`): {e}") from None
     return ["(", *context, ")", *(["(", *words, ")"] if words else [])]
 
 

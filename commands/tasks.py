@@ -172,7 +172,7 @@ def subtask(ctx: Context, args: argparse.Namespace) -> Any:
 )
 def list_tasks(ctx: Context, args: argparse.Namespace) -> Any:
     everything, now = ctx.state.tasks, ctx.now()
-    words = filters.in_context(args.filters, ctx.environ)
+    words = filters.in_context(args.filters, ctx.environ, now)
     chosen = filters.select(everything, words, now, args.all, args.tag, args.priority)
     chosen = filters.sort_tasks(chosen, args.sort, now, everything)
     if args.json:
@@ -197,7 +197,7 @@ def list_tasks(ctx: Context, args: argparse.Namespace) -> Any:
 )
 def next_tasks(ctx: Context, args: argparse.Namespace) -> Any:
     everything, now = ctx.state.tasks, ctx.now()
-    query = filters.read_filter(filters.in_context(args.filters, ctx.environ), now)
+    query = filters.read_filter(filters.in_context(args.filters, ctx.environ, now), now)
     blocked = dependency_states(everything).blocked
     ready = [t for t in query.select(everything, now) if t.is_ready(now, blocked=t.uuid in blocked)]
     chosen = filters.sort_tasks(ready, "urgency", now, everything)

@@ -91,6 +91,11 @@ def test_a_window_sets_shows_and_clears_its_own_context(state: AppState) -> None
     assert window(state).environ == {}  # another window never saw it
 
 
+def test_a_context_that_does_not_read_is_one_line_naming_it(state: AppState) -> None:
+    with pytest.raises(UsageError, match=r"^the context \(TASKS_CONTEXT or `context`\): "):
+        run(window(state, "due:tomorow"), "list +errands")
+
+
 def test_a_one_shot_command_shows_the_context_but_cannot_set_it(state: AppState) -> None:
     ctx = window(state, "+errands", interactive=False)
     assert run(ctx, "context").text == "context: +errands (context none clears it)"

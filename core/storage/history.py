@@ -239,14 +239,10 @@ class History:
     def labels_between(self, after: int, upto: int, budget: int = TAIL_BUDGET) -> list[str] | None:
         """The labels of steps after..upto, read from the file's tail only (a window's notice
         must stay cheap); None when they are not all within the last `budget` bytes."""
-        try:
-            with open(self.path, "rb") as f:
-                size = f.seek(0, os.SEEK_END)
-                start = max(size - budget, 0)
-                f.seek(start)
-                data = f.read()
-        except OSError:
+        tail = self._tail(budget)
+        if tail is None:
             return None
+        start, data = tail
         lines = data.split(b"\n")
         if start > 0:
             lines.pop(0)  # the part of a line before the budget
@@ -260,14 +256,10 @@ class History:
     def last_wrote(self) -> str | None:
         """The `wrote` fingerprint of the last complete line, read from the tail; None if there
         is none (no history, a step without one, or a line past LAST_WROTE_BUDGET)."""
-        try:
-            with open(self.path, "rb") as f:
-                size = f.seek(0, os.SEEK_END)
-                start = max(size - LAST_WROTE_BUDGET, 0)
-                f.seek(start)
-                tail = f.read()
-        except OSError:
+        found = self._tail(LAST_WROTE_BUDGET)
+        if found is None:
             return None
+        start, tail = found
         lines = tail.split(b"\n")
         lines.pop()  # after the final newline, or a torn append (its save never replaced)
         if not lines or (start > 0 and len(lines) == 1):
@@ -278,6 +270,16 @@ class History:
             return None
         wrote = value.get("wrote") if isinstance(value, dict) else None
         return wrote if isinstance(wrote, str) else None
+
+    def _tail(self, budget: int) -> tuple[int, bytes] | None:
+        """(where it starts, the last `budget` bytes of the file), or None if it cannot be read."""
+        try:
+            with open(self.path, "rb") as f:
+                start = max(f.seek(0, os.SEEK_END) - budget, 0)
+                f.seek(start)
+                return start, f.read()
+        except OSError:
+            return None
 
     def read(self) -> HistoryRead:
         """Every entry; a missing file is an empty history."""

@@ -21,6 +21,11 @@ from tests.helpers import MAIN, child_env, run_cli
 TZ = {"TZ": "Europe/Berlin"}  # local wall clock != UTC: every due is converted both ways
 TASK = shutil.which("task")
 TODO = shutil.which("todo-txt") or shutil.which("todo.sh")
+# Taskwarrior makes the instances of a recurring task due by now: the tests' dues are set in
+# early December 2026, so `task` runs at a fixed moment before them (Debian's faketime), or the
+# tests would change meaning once those days have passed.
+FAKETIME = shutil.which("faketime")
+TASK_NOW = "2026-12-01 10:00:00"
 needs_task = pytest.mark.skipif(
     TASK is None, reason="taskwarrior is not installed (apt-get install taskwarrior)"
 )
@@ -42,8 +47,9 @@ class Taskwarrior:
 
     def __call__(self, *args: str, input: str | None = None) -> str:
         env = {**os.environ, **TZ, "TASKRC": str(self.rc)}
+        clock = [FAKETIME, TASK_NOW] if FAKETIME else []
         done = subprocess.run(
-            [str(TASK), f"rc:{self.rc}", *args],
+            [*clock, str(TASK), f"rc:{self.rc}", *args],
             input=input, capture_output=True, text=True, env=env, timeout=60, check=False,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
@@ -602,7 +608,8 @@ def test_a_series_made_here_comes_back_from_taskwarrior_as_nothing_new(tmp_path:
     """Taskwarrior adds its own bookkeeping (`rtype`, imasks as floats, ids, urgency): none of
     it is a change, so importing its export into the file it came from writes nothing."""
     data = tmp_path / "tasks.json"
-    for words in (["Water plants", "recur:weekly", "due:2026-12-04"], ["Plain one"]):
+    # Dues ahead of today whenever this runs: Taskwarrior makes instances of past ones itself.
+    for words in (["Water plants", "recur:weekly", "--due", "in 7 days"], ["Plain one"]):
         assert run_cli(data, "add", *words, env=TZ).returncode == 0
     assert run_cli(data, "done", "1", env=TZ).returncode == 0  # the next occurrence is task 3
     out = tmp_path / "out.json"

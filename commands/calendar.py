@@ -10,7 +10,6 @@ from datetime import date, datetime
 from typing import Any
 
 from msgspec import Struct
-from msgspec.structs import replace
 
 from commands import filters
 from commands.registry import Context, arg, command
@@ -54,8 +53,7 @@ def calendar(ctx: Context, args: argparse.Namespace) -> Any:
     tasks, context = ctx.state.tasks, filters.context_of(ctx.environ)
     if context:
         tasks = filters.select(tasks, filters.in_context([], ctx.environ, now), now)
-    calendar = month_grids(tasks, first, args.months, now.date())
-    return replace(calendar, context=" ".join(context))
+    return month_grids(tasks, first, args.months, now.date(), " ".join(context))
 
 
 def first_month(words: Sequence[str], now: datetime) -> date:
@@ -78,15 +76,17 @@ def first_month(words: Sequence[str], now: datetime) -> date:
         raise UsageError(f"calendar: {e}; or a month: mar, 2027-01") from None
 
 
-def month_grids(tasks: Sequence[Task], first: date, count: int, today: date) -> Calendar:
-    """`count` months from `first`, with the pending tasks due in each."""
+def month_grids(
+    tasks: Sequence[Task], first: date, count: int, today: date, context: str = ""
+) -> Calendar:
+    """`count` months from `first`, with the pending tasks due in each (chosen within `context`)."""
     months = []
     year, month = first.year, first.month
     for _ in range(count):
         months.append(_month(tasks, year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     overdue = sum(1 for t in tasks if t.pending and t.due and t.due[:10] < today.isoformat())
-    return Calendar(months, today, overdue)
+    return Calendar(months, today, overdue, context)
 
 
 def _month(tasks: Sequence[Task], year: int, month: int) -> Month:

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from commands import Context, build_parser
+from commands.filters import context_of
 from commands.line import run_line
 from commands.session import ClearScreen, QuitRequested
 from core.config import Settings
@@ -95,8 +96,6 @@ class Repl:
     def _status(self) -> str:
         """The toolbar's status: the context in effect, the last save or recovery, and how
         background sync went."""
-        from commands.filters import context_of
-
         words = context_of(self.ctx.environ)
         context = clean_text(f"context {' '.join(words)}") if words else ""
         synced = clean_text(self.auto.describe()) if self.auto else ""  # git's words: data
